@@ -1,0 +1,107 @@
+"""The `linli` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+
+from bot.config import Settings, SettingsError, load_settings
+
+DEMO_HINT = "try the bot offline first with `make demo`"
+
+
+def _settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise SystemExit(f"linli: invalid setting: {exc}") from None
+
+
+def _run(_args: argparse.Namespace) -> int:
+    settings = _settings_or_exit()
+    if settings.bot_token is None or not settings.bot_token.get_secret_value():
+        raise SystemExit(f"linli: LINLI_BOT_TOKEN is not set (get one from @BotFather), or {DEMO_HINT}")
+    if settings.staff_chat_id is None:
+        raise SystemExit("linli: LINLI_STAFF_CHAT_ID is not set (the staff group's id, e.g. -1001234567890)")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.runtime import serve
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(settings))
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from storage.db import make_engine, migrate, new_revision
+
+    engine = make_engine(_settings_or_exit().database_url)
+    if args.new:
+        migrate(engine)
+        new_revision(engine, args.new)
+    else:
+        migrate(engine)
+        print("linli: database is up to date")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(framework=args.framework))
+
+
+def _shell(args: argparse.Namespace) -> int:
+    from bot.shell import run_shell
+
+    return asyncio.run(run_shell(framework=args.framework))
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox import serve
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args.host, args.port))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="linli", description="Linli (邻里): a bot for building group chats."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="serve Telegram (needs LINLI_BOT_TOKEN and LINLI_STAFF_CHAT_ID)").set_defaults(
+        func=_run
+    )
+    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    migrate.add_argument("--new", metavar="MESSAGE", help="also autogenerate a new revision (developers)")
+    migrate.set_defaults(func=_migrate)
+    for name, func, text in (
+        ("demo", _demo, "play a scripted conversation offline and print the transcript"),
+        ("shell", _shell, "talk to the bot offline as residents and staff"),
+    ):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--framework", choices=["ptb", "aiogram"], help="default: LINLI_FRAMEWORK")
+        cmd.set_defaults(func=func)
+    sandbox = sub.add_parser("sandbox", help="run the local Bot API stand-in alone")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8081)
+    sandbox.set_defaults(func=_sandbox)
+    sub.add_parser("nlp", help="classifier tools: classify, eval, mine, check (see `linli nlp -h`)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["nlp"]:
+        from nlp.cli import main as nlp_main
+
+        return nlp_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Carrying out actions through whichever adapter is running, with Telegram's error rules."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Protocol
+
+from handlers.actions import Action, AnswerButton, EditMessage, SendMessage
+
+log = logging.getLogger(__name__)
+
+IMMEDIATE_ATTEMPTS = 4
+
+
+class DeliveryError(Exception):
+    """Base of the errors both adapters translate their framework's errors into."""
+
+
+class RetryLater(DeliveryError):
+    """429 Too Many Requests: wait `seconds`, then the same call will be accepted."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class ChatGone(DeliveryError):
+    """403: the bot was blocked or removed; writing to this chat again is pointless."""
+
+
+class Rejected(DeliveryError):
+    """400: Telegram will never accept this call as it is."""
+
+
+class Transient(DeliveryError):
+    """Network trouble or a 5xx: the same call may well work a little later."""
+
+
+class BotApi(Protocol):
+    """The four calls the core needs; each adapter implements them on its framework."""
+
+    async def send(self, action: SendMessage) -> int: ...
+
+    async def edit(self, action: EditMessage) -> None: ...
+
+    async def answer(self, action: AnswerButton) -> None: ...
+
+    async def pin(self, chat_id: int, message_id: int) -> None: ...
+
+
+async def perform(api: BotApi, action: Action) -> int | None:
+    """One attempt; returns the new message id for sends."""
+    match action:
+        case SendMessage():
+            message_id = await api.send(action)
+            if action.pin:
+                try:
+                    await api.pin(action.chat_id, message_id)
+                except Rejected as exc:  # no pin rights: the message itself still counts as sent
+                    log.warning("could not pin message %s in %s: %s", message_id, action.chat_id, exc)
+            return message_id
+        case EditMessage():
+            try:
+                await api.edit(action)
+            except Rejected as exc:
+                # An edit that changes nothing is a success from our point of view.
+                if "not modified" not in str(exc):
+                    raise
+            return None
+        case AnswerButton():
+            await api.answer(action)
+            return None
+
+
+async def deliver_now(api: BotApi, action: Action) -> int | None:
+    """An immediate answer: honour 429 and retry brief network trouble, then give up loudly."""
+    for attempt in range(1, IMMEDIATE_ATTEMPTS + 1):
+        try:
+            return await perform(api, action)
+        except RetryLater as exc:
+            if attempt == IMMEDIATE_ATTEMPTS:
+                raise
+            await asyncio.sleep(exc.seconds)
+        except Transient:
+            if attempt == IMMEDIATE_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+    return None

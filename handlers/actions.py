@@ -1,0 +1,84 @@
+"""What the core asks the adapters to do. Pydantic models, because the outbox stores them as JSON."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Button(_Frozen):
+    text: str
+    data: str
+
+
+class InlineKeyboard(_Frozen):
+    kind: Literal["inline"] = "inline"
+    rows: tuple[tuple[Button, ...], ...]
+
+
+class ReplyKeyboard(_Frozen):
+    """A persistent keyboard of large buttons under the input field."""
+
+    kind: Literal["reply"] = "reply"
+    rows: tuple[tuple[str, ...], ...]
+
+
+class RemoveKeyboard(_Frozen):
+    kind: Literal["remove"] = "remove"
+
+
+Keyboard = Annotated[InlineKeyboard | ReplyKeyboard | RemoveKeyboard, Field(discriminator="kind")]
+
+
+class Media(_Frozen):
+    kind: Literal["photo", "voice"]
+    file_id: str
+
+
+class SendMessage(_Frozen):
+    """A text message, or a photo/voice note with `text` as its caption."""
+
+    kind: Literal["send"] = "send"
+    chat_id: int
+    text: str
+    reply_to: int | None = None
+    keyboard: Keyboard | None = None
+    media: Media | None = None
+    pin: bool = False
+
+
+class EditMessage(_Frozen):
+    kind: Literal["edit"] = "edit"
+    chat_id: int
+    message_id: int
+    text: str
+    keyboard: InlineKeyboard | None = None
+    # Media messages have a caption, not a text, and Telegram edits them with another method.
+    caption: bool = False
+
+
+class AnswerButton(_Frozen):
+    """The toast shown to whoever pressed a button; every press gets exactly one."""
+
+    kind: Literal["answer"] = "answer"
+    callback_id: str
+    text: str | None = None
+    alert: bool = False
+
+
+Action = Annotated[SendMessage | EditMessage | AnswerButton, Field(discriminator="kind")]
+
+_ACTION = TypeAdapter(Action)
+
+
+def dump_action(action: SendMessage | EditMessage | AnswerButton) -> dict[str, object]:
+    return action.model_dump(mode="json")
+
+
+def load_action(payload: dict[str, object]) -> SendMessage | EditMessage | AnswerButton:
+    return _ACTION.validate_python(payload)

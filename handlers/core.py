@@ -1,0 +1,51 @@
+"""The core: one event in, a list of actions out, inside one database transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from handlers.actions import Action
+from handlers.context import CoreConfig, Ctx
+from handlers.events import BotMembership, ButtonPress, Event, IncomingMessage
+from handlers.router import on_button, on_membership, on_message
+from storage.db import session_scope, utcnow
+from storage.people import upsert_chat, upsert_user
+from storage.updates import claim_update
+
+
+class Core:
+    def __init__(self, *, engine: Engine, config: CoreConfig, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.config = config
+        self.clock = clock
+
+    def handle(self, event: Event) -> list[Action]:
+        """Process the event once. Its effects and its outbox rows commit together, or not at all."""
+        with session_scope(self.engine) as session:
+            now = self.clock()
+            if not claim_update(session=session, update_id=event.update_id, now=now):
+                return []
+            person = event.by if isinstance(event, BotMembership) else event.sender
+            user = upsert_user(
+                session=session,
+                user_id=person.id,
+                first_name=person.first_name,
+                username=person.username,
+                now=now,
+            )
+            chat = upsert_chat(
+                session=session, chat_id=event.chat.id, type=event.chat.type, title=event.chat.title, now=now
+            )
+            ctx = Ctx(session=session, config=self.config, now=now, user=user, chat=chat)
+            match event:
+                case IncomingMessage():
+                    actions = on_message(ctx, event)
+                case ButtonPress():
+                    actions = on_button(ctx, event)
+                case BotMembership():
+                    actions = on_membership(ctx, event)
+            session.add(user)
+            return actions

@@ -1,0 +1,71 @@
+"""What the adapters hand to the core: small typed events, free of any framework type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    first_name: str
+    username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    id: int
+    type: str  # private | group | supergroup | channel
+    title: str = ""
+
+    @property
+    def is_private(self) -> bool:
+        return self.type == "private"
+
+    @property
+    def is_group(self) -> bool:
+        return self.type in ("group", "supergroup")
+
+
+@dataclass(frozen=True, slots=True)
+class RepliedMessage:
+    message_id: int
+    sender_id: int | None
+    from_bot: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A text, photo or voice message; `text` holds the caption for media."""
+
+    update_id: int
+    chat: ChatRef
+    sender: Person
+    message_id: int
+    text: str = ""
+    photo_file_id: str | None = None
+    voice_file_id: str | None = None
+    reply_to: RepliedMessage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonPress:
+    update_id: int
+    callback_id: str
+    chat: ChatRef
+    sender: Person
+    message_id: int
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class BotMembership:
+    """The bot was added to (present=True) or removed from a group."""
+
+    update_id: int
+    chat: ChatRef
+    by: Person
+    present: bool
+
+
+Event = IncomingMessage | ButtonPress | BotMembership

@@ -1,0 +1,37 @@
+"""/start, help, and the main menu's large buttons."""
+
+from __future__ import annotations
+
+from handlers import texts
+from handlers.actions import Action, SendMessage
+from handlers.context import Ctx
+from handlers.events import IncomingMessage
+from handlers.render import display_name, main_menu, my_tickets
+from storage.tickets import tickets_of_reporter
+
+
+def start(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
+    if not msg.chat.is_private:
+        return help_text(ctx, msg)
+    greeting = texts.GREETING.format(name=display_name(ctx.user))
+    return [SendMessage(chat_id=msg.chat.id, text=greeting, keyboard=main_menu())]
+
+
+def help_text(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
+    text = texts.HELP_RESIDENT
+    if ctx.is_staff:
+        text += texts.HELP_STAFF
+    if ctx.is_admin:
+        text += texts.HELP_ADMIN
+    keyboard = main_menu() if msg.chat.is_private else None
+    return [SendMessage(chat_id=msg.chat.id, text=text, keyboard=keyboard)]
+
+
+def coming_soon(ctx: Ctx, msg: IncomingMessage, feature: str) -> list[Action]:
+    return [SendMessage(chat_id=msg.chat.id, text=texts.COMING_SOON.format(feature=feature))]
+
+
+def mine(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
+    tickets = tickets_of_reporter(session=ctx.session, reporter_id=ctx.user.id)
+    reply_to = None if msg.chat.is_private else msg.message_id
+    return [SendMessage(chat_id=msg.chat.id, text=my_tickets(tickets, ctx.now), reply_to=reply_to)]

@@ -1,0 +1,104 @@
+"""Which handler answers an event. Reads top to bottom like the bot's rules of conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from handlers import menu, reports, resolution, roles, texts
+from handlers.actions import Action, AnswerButton, SendMessage
+from handlers.callbacks import Op, decode
+from handlers.context import Ctx
+from handlers.events import BotMembership, ButtonPress, IncomingMessage
+from handlers.parsing import parse_command, strip_mention, strip_report_prefix
+from storage.conversations import clear_state
+from storage.people import set_chat_active
+
+CommandHandler = Callable[[Ctx, IncomingMessage, str], list[Action]]
+
+
+def _report_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:
+    if msg.chat.is_group:
+        return reports.from_group(ctx, msg, args)
+    if args or msg.photo_file_id or msg.voice_file_id:
+        return reports.file_private(ctx, msg, args)
+    return reports.start_private(ctx, msg)
+
+
+COMMANDS: dict[str, CommandHandler] = {
+    "start": lambda ctx, msg, _: menu.start(ctx, msg),
+    "help": lambda ctx, msg, _: menu.help_text(ctx, msg),
+    "menu": lambda ctx, msg, _: menu.start(ctx, msg),
+    "mine": lambda ctx, msg, _: menu.mine(ctx, msg),
+    "report": _report_command,
+    "resolve": resolution.resolve_command,
+    "staff": roles.grant_staff,
+    "leader": roles.grant_leader,
+    "bind": roles.bind,
+}
+
+MENU_BUTTONS: dict[str, Callable[[Ctx, IncomingMessage], list[Action]]] = {
+    texts.BTN_REPORT: reports.start_private,
+    texts.BTN_MY_TICKETS: menu.mine,
+    texts.BTN_POINTS: lambda ctx, msg: menu.coming_soon(ctx, msg, texts.BTN_POINTS),
+    texts.BTN_POLLS: lambda ctx, msg: menu.coming_soon(ctx, msg, texts.BTN_POLLS),
+    texts.BTN_HELP: menu.help_text,
+}
+
+
+def on_message(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
+    if msg.chat.is_private:
+        ctx.user.private_chat_open = True
+    command = parse_command(msg.text, ctx.config.bot_username)
+    if command is not None:
+        handler = COMMANDS.get(command.name)
+        if handler is not None:
+            return handler(ctx, msg, command.args)
+        return menu.help_text(ctx, msg) if msg.chat.is_private else []
+    if msg.chat.is_private:
+        return _private(ctx, msg)
+    if msg.chat.is_group:
+        return _group(ctx, msg)
+    return []
+
+
+def _private(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
+    button = MENU_BUTTONS.get(msg.text.strip())
+    if button is not None:
+        # A menu button always works, even in the middle of a flow: elderly users press what they see.
+        clear_state(session=ctx.session, user_id=ctx.user.id, chat_id=msg.chat.id)
+        return button(ctx, msg)
+    if reports.in_private_flow(ctx, msg):
+        return reports.continue_private(ctx, msg)
+    return menu.help_text(ctx, msg)
+
+
+def _group(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
+    body = strip_report_prefix(msg.text)
+    if body is None:
+        body = strip_mention(msg.text, ctx.config.bot_username)
+    if body is not None:
+        return reports.from_group(ctx, msg, body)
+    if ctx.chat.building_id is not None and ctx.user.building_id is None:
+        ctx.user.building_id = ctx.chat.building_id  # lets later private reports skip the building question
+    return []
+
+
+def on_button(ctx: Ctx, press: ButtonPress) -> list[Action]:
+    callback = decode(press.data)
+    if callback is None:
+        return [AnswerButton(callback_id=press.callback_id, text=texts.BUTTON_INVALID)]
+    match callback.op:
+        case Op.RESOLVE:
+            return resolution.resolve_button(ctx, press, callback.args[0])
+        case Op.REPORT_BUILDING:
+            return reports.choose_building(ctx, press, callback.args[0])
+        case Op.REPORT_CANCEL:
+            return reports.cancel(ctx, press)
+
+
+def on_membership(ctx: Ctx, event: BotMembership) -> list[Action]:
+    set_chat_active(session=ctx.session, chat_id=event.chat.id, active=event.present)
+    if not event.present:
+        return []
+    text = texts.BOT_JOINED_STAFF if ctx.in_staff_chat else texts.BOT_JOINED_GROUP
+    return [SendMessage(chat_id=event.chat.id, text=text)]

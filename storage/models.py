@@ -1,0 +1,132 @@
+"""SQLModel tables. Times are aware UTC; Telegram ids are 64-bit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index
+from sqlmodel import Field, SQLModel
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    LEADER = "leader"
+    STAFF = "staff"
+
+
+class TicketStatus(StrEnum):
+    RECEIVED = "received"
+    RESOLVED = "resolved"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"  # Telegram refused for good (403/400); kept for the record
+
+
+def _tg_id(*, primary_key: bool = False, nullable: bool = False, fk: str | None = None) -> Any:
+    args: list[Any] = [BigInteger]
+    if fk:
+        args.append(ForeignKey(fk))
+    return Field(
+        default=None if nullable else ...,
+        sa_column=Column(*args, primary_key=primary_key, autoincrement=False, nullable=nullable),
+    )
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int = _tg_id(primary_key=True)
+    first_name: str = ""
+    username: str | None = None
+    role: str = Field(default=Role.RESIDENT, max_length=16)
+    # True once the user has opened a private chat with the bot: only then may it write to them.
+    private_chat_open: bool = False
+    building_id: int | None = Field(default=None, foreign_key="buildings.id")
+    created_at: datetime
+
+
+class Building(SQLModel, table=True):
+    __tablename__ = "buildings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    created_at: datetime
+
+
+class Chat(SQLModel, table=True):
+    __tablename__ = "chats"
+
+    id: int = _tg_id(primary_key=True)
+    type: str = Field(max_length=16)
+    title: str = ""
+    building_id: int | None = Field(default=None, foreign_key="buildings.id")
+    active: bool = True
+    created_at: datetime
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_status_created", "status", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    building_id: int | None = Field(default=None, foreign_key="buildings.id")
+    reporter_id: int = _tg_id(fk="users.id")
+    chat_id: int = _tg_id()
+    message_id: int
+    text: str
+    photo_file_id: str | None = None
+    voice_file_id: str | None = None
+    category: str = Field(default="other", max_length=32)
+    status: str = Field(default=TicketStatus.RECEIVED, max_length=16)
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None = None
+    resolved_by: int | None = _tg_id(nullable=True, fk="users.id")
+    resolution_note: str | None = None
+    card_chat_id: int | None = _tg_id(nullable=True)
+    card_message_id: int | None = None
+
+
+class ConversationState(SQLModel, table=True):
+    """Where a user is in a multi-step flow; kept here so restarts and second instances lose nothing."""
+
+    __tablename__ = "conversation_states"
+
+    user_id: int = _tg_id(primary_key=True)
+    chat_id: int = _tg_id(primary_key=True)
+    flow: str = Field(max_length=32)
+    step: str = Field(max_length=32)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    __tablename__ = "processed_updates"
+
+    update_id: int = _tg_id(primary_key=True)
+    processed_at: datetime
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A Bot API call to make later, written in the transaction that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = _tg_id()
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=OutboxStatus.PENDING, max_length=8)
+    attempts: int = 0
+    not_before: datetime
+    created_at: datetime
+    sent_at: datetime | None = None
+    sent_message_id: int | None = None
+    last_error: str | None = None
+    # When set, the sent message becomes this ticket's staff card (so later edits can find it).
+    card_for_ticket_id: int | None = Field(default=None, foreign_key="tickets.id")

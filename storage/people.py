@@ -1,0 +1,74 @@
+"""Users, chats and buildings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from storage.models import Building, Chat, Role, User
+from storage.race import get_or_create
+
+
+def upsert_user(
+    *, session: Session, user_id: int, first_name: str, username: str | None, now: datetime
+) -> User:
+    user, created = get_or_create(
+        session=session,
+        find=lambda: session.get(User, user_id),
+        make=lambda: User(id=user_id, first_name=first_name, username=username, created_at=now),
+    )
+    if not created and (user.first_name, user.username) != (first_name, username):
+        user.first_name, user.username = first_name, username
+        session.add(user)
+    return user
+
+
+def get_user(*, session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def set_role(*, session: Session, user: User, role: Role) -> None:
+    user.role = role
+    session.add(user)
+
+
+def upsert_chat(*, session: Session, chat_id: int, type: str, title: str, now: datetime) -> Chat:
+    chat, created = get_or_create(
+        session=session,
+        find=lambda: session.get(Chat, chat_id),
+        make=lambda: Chat(id=chat_id, type=type, title=title, created_at=now),
+    )
+    if not created and (chat.title != title or not chat.active):
+        chat.title, chat.active = title, True
+        session.add(chat)
+    return chat
+
+
+def set_chat_active(*, session: Session, chat_id: int, active: bool) -> None:
+    chat = session.get(Chat, chat_id)
+    if chat is not None and chat.active != active:
+        chat.active = active
+        session.add(chat)
+
+
+def get_or_create_building(*, session: Session, name: str, now: datetime) -> Building:
+    building, _ = get_or_create(
+        session=session,
+        find=lambda: session.exec(select(Building).where(Building.name == name)).first(),
+        make=lambda: Building(name=name, created_at=now),
+    )
+    return building
+
+
+def get_building(*, session: Session, building_id: int | None) -> Building | None:
+    return session.get(Building, building_id) if building_id is not None else None
+
+
+def list_buildings(*, session: Session) -> list[Building]:
+    return list(session.exec(select(Building).order_by(Building.name)))
+
+
+def bind_chat(*, session: Session, chat: Chat, building: Building) -> None:
+    chat.building_id = building.id
+    session.add(chat)

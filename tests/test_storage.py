@@ -1,0 +1,64 @@
+"""Storage on whichever database the run uses (SQLite by default, PostgreSQL in `make test-postgres`)."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlmodel import Session, func, select
+
+from storage.db import session_scope, utcnow
+from storage.models import Building, User
+from storage.people import get_or_create_building, upsert_user
+from storage.updates import claim_update
+
+
+def test_upsert_user_updates_the_name(engine) -> None:
+    now = utcnow()
+    with session_scope(engine) as session:
+        upsert_user(session=session, user_id=2**40, first_name="张", username=None, now=now)
+    with session_scope(engine) as session:
+        user = upsert_user(session=session, user_id=2**40, first_name="张阿姨", username="zhang", now=now)
+        assert user.first_name == "张阿姨"
+    with Session(engine) as session:
+        assert session.get(User, 2**40).username == "zhang"  # 64-bit ids survive
+
+
+def test_times_come_back_aware_utc(engine) -> None:
+    now = utcnow()
+    with session_scope(engine) as session:
+        get_or_create_building(session=session, name="3号楼", now=now)
+    with Session(engine) as session:
+        stored = session.exec(select(Building)).one().created_at
+    assert stored.tzinfo is not None and abs((stored - now).total_seconds()) < 1
+
+
+def test_claim_update_once(engine) -> None:
+    with session_scope(engine) as session:
+        assert claim_update(session=session, update_id=7, now=utcnow())
+    with session_scope(engine) as session:
+        assert not claim_update(session=session, update_id=7, now=utcnow())
+
+
+def test_get_or_create_survives_the_race(engine) -> None:
+    """Two workers create the same building at once: one row, and neither fails."""
+    barrier = threading.Barrier(2)
+    names: list[int | None] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with session_scope(engine) as session:
+                barrier.wait()
+                names.append(get_or_create_building(session=session, name="5号楼", now=utcnow()).id)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(set(names)) == 1
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Building)).one() == 1
