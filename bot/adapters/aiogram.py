@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -45,7 +44,6 @@ from handlers.events import (
     RepliedMessage,
 )
 
-log = logging.getLogger(__name__)
 
 
 def _markup(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+import warnings
 from datetime import timedelta
 
 from telegram import (
@@ -17,6 +17,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.base import ALLOWED_UPDATES, BotIdentity, EventSink, bot_joined
 from bot.delivery import ChatGone, DeliveryError, Rejected, RetryLater, Transient
@@ -31,7 +32,6 @@ from handlers.events import (
     RepliedMessage,
 )
 
-log = logging.getLogger(__name__)
 
 
 def _markup(
@@ -51,7 +51,11 @@ def _markup(
 
 def _translate(error: TelegramError) -> DeliveryError:
     match error:
-        case RetryAfter(retry_after=delay):
+        case RetryAfter():
+            with warnings.catch_warnings():
+                # PTB 22 warns that retry_after will become a timedelta; both forms are handled here.
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                delay = error.retry_after
             seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
             return RetryLater(seconds)
         case Forbidden():

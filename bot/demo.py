@@ -1,0 +1,49 @@
+"""`linli demo`: a scripted conversation through the real bot, printed as a transcript."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sys
+
+from bot.config import load_settings
+from bot.playground import STAFF_GROUP, Playground
+
+BUILDING_GROUP = "3号楼业主群"
+
+
+async def run_demo(*, framework: str | None = None) -> int:
+    framework = framework or load_settings().framework
+    library = "python-telegram-bot" if framework == "ptb" else "aiogram"
+    version = importlib.metadata.version(library)
+    async with Playground(framework=framework) as pg:
+        sb = pg.sandbox
+        print(
+            f"邻里 demo — {library} {version} ↔ local Bot API sandbox {sb.url}, database {pg.database_url}\n"
+        )
+        try:
+            # Staff set up: the admin makes 王师傅 staff, 王师傅 binds the building group.
+            hello = pg.say("王师傅", "物业工作群", "大家好，我是维修班王师傅")
+            await pg.settle()
+            pg.say("李主任", "物业工作群", "/staff", reply_to=hello["message_id"])
+            await sb.wait_message("设为工作人员")
+            pg.say("王师傅", BUILDING_GROUP, "/bind 3号楼")
+            await sb.wait_message("已绑定")
+            # A resident opens the bot once, so it may write to her privately later.
+            pg.say("张阿姨", "私聊", "/start")
+            await sb.wait_message("您好", chat_id=pg.actor("张阿姨").id)
+            # The report, the receipt, and the card in the staff chat.
+            pg.say("张阿姨", BUILDING_GROUP, "报事 3号楼电梯又坏了，老人下不了楼")
+            await sb.wait_message("已收到", chat_id=pg.chat_id(BUILDING_GROUP, "张阿姨"))
+            card = await sb.wait_message("报事 #1", chat_id=STAFF_GROUP.id)
+            # Staff press 已解决; the resident hears back in the group and in private.
+            pg.press("王师傅", "物业工作群", card["message_id"], label="✅ 已解决")
+            await sb.wait_message("已解决", chat_id=pg.chat_id(BUILDING_GROUP, "张阿姨"))
+            await sb.wait_message("已解决", chat_id=pg.actor("张阿姨").id)
+            await pg.settle()
+        except TimeoutError as exc:
+            print(sb.render_transcript())
+            print(f"\ndemo failed: {exc}", file=sys.stderr)
+            return 1
+        print(sb.render_transcript())
+        print("\n✔ 演示完成：报事 → 已收到 #1 → 物业工作群 → 已解决 → 通知居民")
+    return 0
