@@ -45,7 +45,6 @@ from handlers.events import (
 )
 
 
-
 def _markup(
     keyboard: Keyboard | None,
 ) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
+import os
 from datetime import timedelta
+
+# Opt in to PTB 22's timedelta durations now instead of a deprecation warning on every 429.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram import (
     Bot,
@@ -17,7 +20,6 @@ from telegram import (
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.base import ALLOWED_UPDATES, BotIdentity, EventSink, bot_joined
 from bot.delivery import ChatGone, DeliveryError, Rejected, RetryLater, Transient
@@ -31,7 +33,6 @@ from handlers.events import (
     Person,
     RepliedMessage,
 )
-
 
 
 def _markup(
@@ -51,11 +52,7 @@ def _markup(
 
 def _translate(error: TelegramError) -> DeliveryError:
     match error:
-        case RetryAfter():
-            with warnings.catch_warnings():
-                # PTB 22 warns that retry_after will become a timedelta; both forms are handled here.
-                warnings.simplefilter("ignore", PTBDeprecationWarning)
-                delay = error.retry_after
+        case RetryAfter(retry_after=delay):
             seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
             return RetryLater(seconds)
         case Forbidden():
