@@ -1,37 +1,71 @@
-"""The one codec for inline-button data: "<version>:<op>:<int>:<int>…", at most 64 bytes.
+"""The one codec for inline-button data: "<version>:<op>:<arg>:<arg>…", at most 64 bytes.
 
-Only enum codes and integer ids go in, never text, so a button left in chat history from an older
-release is either understood exactly or rejected as invalid — never misread.
+Arguments are integer ids or short ASCII codes (category ids such as "noise"), never free text, so a
+button left in chat history from an older release is either understood exactly or rejected as invalid.
+Category buttons carry the category id rather than a position in the taxonomy, so editing the taxonomy
+can never make an old button mean another category.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 VERSION = "1"
 MAX_BYTES = 64  # Telegram's limit for callback_data
+_INT = re.compile(r"[0-9]{1,18}")
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,23}")
 
 
 class Op(StrEnum):
-    RESOLVE = "rs"  # staff: mark ticket resolved            (ticket id)
-    REPORT_BUILDING = "rb"  # reporter: building for a private report (building id, 0 = unknown)
-    REPORT_CANCEL = "rc"  # reporter: abandon the private report flow ()
+    RESOLVE = "rs"  # staff: mark ticket resolved                      (ticket)
+    REPORT_BUILDING = "rb"  # reporter: building of a private report   (building, 0 = unknown)
+    REPORT_CANCEL = "rc"  # reporter: abandon the private report flow  ()
+    SET_CATEGORY = "sc"  # reporter or staff: the ticket's category    (ticket, category code)
+    CHANGE_CATEGORY = "cc"  # reporter or staff: show category buttons (ticket)
+    JOIN_TICKET = "jt"  # reporter: "same thing" — follow the earlier ticket (new ticket, earlier ticket)
+    NOT_DUPLICATE = "nd"  # reporter: "not the same thing"             (new ticket)
 
 
-ARITY: dict[Op, int] = {Op.RESOLVE: 1, Op.REPORT_BUILDING: 1, Op.REPORT_CANCEL: 0}
+INT, CODE = "i", "c"
+SIGNATURE: dict[Op, tuple[str, ...]] = {
+    Op.RESOLVE: (INT,),
+    Op.REPORT_BUILDING: (INT,),
+    Op.REPORT_CANCEL: (),
+    Op.SET_CATEGORY: (INT, CODE),
+    Op.CHANGE_CATEGORY: (INT,),
+    Op.JOIN_TICKET: (INT, INT),
+    Op.NOT_DUPLICATE: (INT,),
+}
+_PATTERN = {INT: _INT, CODE: _CODE}
 
 
 @dataclass(frozen=True, slots=True)
 class Callback:
     op: Op
-    args: tuple[int, ...]
+    args: tuple[int | str, ...]
+
+    def int(self, index: int) -> int:
+        value = self.args[index]
+        assert isinstance(value, int)
+        return value
+
+    def code(self, index: int) -> str:
+        value = self.args[index]
+        assert isinstance(value, str)
+        return value
 
 
-def encode(op: Op, *args: int) -> str:
-    if len(args) != ARITY[op]:
-        raise ValueError(f"{op.name} takes {ARITY[op]} ids, got {len(args)}")
-    data = ":".join([VERSION, op.value, *(str(int(a)) for a in args)])
+def encode(op: Op, *args: int | str) -> str:
+    kinds = SIGNATURE[op]
+    if len(args) != len(kinds):
+        raise ValueError(f"{op.name} takes {len(kinds)} arguments, got {len(args)}")
+    parts = [str(a) for a in args]
+    for kind, part in zip(kinds, parts, strict=True):
+        if not _PATTERN[kind].fullmatch(part):
+            raise ValueError(f"{op.name}: {part!r} is not a valid {'id' if kind == INT else 'code'}")
+    data = ":".join([VERSION, op.value, *parts])
     if len(data.encode()) > MAX_BYTES:
         raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
     return data
@@ -44,16 +78,17 @@ def decode(data: str | None) -> Callback | None:
     version, _, rest = data.partition(":")
     if version != VERSION:
         return None
-    code, *raw_args = rest.split(":")
+    code, *raw = rest.split(":")
     try:
         op = Op(code)
     except ValueError:
         return None
-    if len(raw_args) != ARITY[op] or not all(_is_id(a) for a in raw_args):
+    kinds = SIGNATURE[op]
+    if len(raw) != len(kinds):
         return None
-    return Callback(op, tuple(int(a) for a in raw_args))
-
-
-def _is_id(text: str) -> bool:
-    # isdecimal() alone accepts non-ASCII digits such as "٣"; ids are plain ASCII, bounded to 64-bit.
-    return text.isascii() and text.isdecimal() and len(text) <= 18
+    args: list[int | str] = []
+    for kind, part in zip(kinds, raw, strict=True):
+        if not _PATTERN[kind].fullmatch(part):
+            return None
+        args.append(int(part) if kind == INT else part)
+    return Callback(op, tuple(args))

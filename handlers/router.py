@@ -89,9 +89,9 @@ def on_button(ctx: Ctx, press: ButtonPress) -> list[Action]:
         return [AnswerButton(callback_id=press.callback_id, text=texts.BUTTON_INVALID)]
     match callback.op:
         case Op.RESOLVE:
-            return resolution.resolve_button(ctx, press, callback.args[0])
+            return resolution.resolve_button(ctx, press, callback.int(0))
         case Op.REPORT_BUILDING:
-            return reports.choose_building(ctx, press, callback.args[0])
+            return reports.choose_building(ctx, press, callback.int(0))
         case Op.REPORT_CANCEL:
             return reports.cancel(ctx, press)
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import warnings
 from datetime import timedelta
-
-# Opt in to PTB 22's timedelta durations now instead of a deprecation warning on every 429.
-os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram import (
     Bot,
@@ -20,6 +17,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.base import ALLOWED_UPDATES, BotIdentity, EventSink, bot_joined
 from bot.delivery import ChatGone, DeliveryError, Rejected, RetryLater, Transient
@@ -33,6 +31,9 @@ from handlers.events import (
     Person,
     RepliedMessage,
 )
+
+# PTB 22 warns on every 429 that retry_after will become a timedelta; _translate accepts both forms.
+warnings.filterwarnings("ignore", message=".*retry_after.*", category=PTBDeprecationWarning)
 
 
 def _markup(
