@@ -62,3 +62,14 @@ def test_get_or_create_survives_the_race(engine) -> None:
     assert len(set(names)) == 1
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Building)).one() == 1
+
+
+def test_migrations_match_the_models(engine) -> None:
+    """A model change without its migration fails here rather than in production."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []

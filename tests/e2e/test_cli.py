@@ -1,0 +1,82 @@
+"""The `linli` command itself, as a user runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox import Sandbox
+
+LINLI = [sys.executable, "-m", "bot.cli"]
+
+
+def clean_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
+    env.update({f"LINLI_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
+async def run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        *LINLI, *args, env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout=60)
+    return proc.returncode or 0, out.decode()
+
+
+async def test_run_without_a_token_names_the_setting_and_the_demo(tmp_path: Path) -> None:
+    code, out = await run(["run"], clean_env(tmp_path), tmp_path)
+    assert code != 0
+    [line] = out.strip().splitlines()
+    assert "LINLI_BOT_TOKEN" in line and "make demo" in line
+
+
+async def test_run_with_a_bad_setting_names_it(tmp_path: Path) -> None:
+    code, out = await run(["run"], clean_env(tmp_path, bot_token="1:x", framework="telethon"), tmp_path)
+    assert code != 0 and "LINLI_FRAMEWORK" in out
+
+
+@pytest.mark.parametrize("framework", ["ptb", "aiogram"])
+async def test_run_serves_the_api_url_it_is_given(tmp_path: Path, framework: str) -> None:
+    """`linli run` migrates a new database and answers /start through LINLI_API_URL."""
+    async with Sandbox() as sb:
+        sb.add_user(7, "张阿姨")
+        env = clean_env(
+            tmp_path,
+            bot_token="123:REAL",
+            staff_chat_id="-1001",
+            framework=framework,
+            api_url=sb.url,
+            database_url=f"sqlite:///{tmp_path / 'live.db'}",
+        )
+        proc = await asyncio.create_subprocess_exec(
+            *LINLI,
+            "run",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            sb.send_text(chat_id=7, user_id=7, text="/start")
+            await sb.wait_message("您好", chat_id=7, timeout=30)
+            [call] = sb.calls_of("sendMessage", chat_id=7)
+            assert call.params["reply_markup"]["keyboard"][0][0]["text"] == "我要报事"
+            assert {c.token for c in sb.calls} == {"123:REAL"}
+        finally:
+            proc.send_signal(signal.SIGINT)
+            await asyncio.wait_for(proc.wait(), timeout=20)
+    assert proc.returncode == 0
+    assert (tmp_path / "live.db").exists()
+
+
+async def test_migrate_creates_the_schema(tmp_path: Path) -> None:
+    code, out = await run(
+        ["migrate"], clean_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'm.db'}"), tmp_path
+    )
+    assert code == 0 and "up to date" in out
