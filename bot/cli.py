@@ -29,9 +29,13 @@ def _run(_args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # otherwise a line for every long poll
     from bot.runtime import serve
+    from nlp import TaxonomyError
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(settings))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(settings))
+    except TaxonomyError as exc:
+        raise SystemExit(f"linli: {exc}") from None
     return 0
 
 

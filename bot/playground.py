@@ -7,7 +7,9 @@ the real framework and a real database; only Telegram is replaced by the sandbox
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -18,6 +20,7 @@ from bot.config import Settings
 from bot.flood import Limits
 from bot.runtime import Runtime
 from bot.sandbox import FloodLimits, Sandbox
+from storage.db import utcnow
 
 TOKEN = "123456:SANDBOX-TOKEN"
 PRIVATE = "私聊"
@@ -56,8 +59,10 @@ class Playground:
         database_url: str | None = None,
         sandbox_limits: FloodLimits | None = None,
         bot_limits: Limits | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.framework = framework
+        self.clock = clock
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if database_url is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="linli-")
@@ -88,7 +93,7 @@ class Playground:
             staff_chat_id=STAFF_GROUP.id,
             admin_ids=frozenset({ADMIN.id}),
         )
-        return Runtime(settings, limits=self._bot_limits, poll_timeout=1)
+        return Runtime(settings, limits=self._bot_limits, poll_timeout=1, clock=self.clock)
 
     async def __aexit__(self, *_exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         if self.runtime is not None:

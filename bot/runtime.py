@@ -20,6 +20,7 @@ from handlers.actions import AnswerButton
 from handlers.context import CoreConfig
 from handlers.core import Core
 from handlers.events import ButtonPress, Event
+from nlp import load_classifier
 from storage.db import make_engine, migrate, utcnow
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class Runtime:
         clock: Callable[[], datetime] = utcnow,
         limits: Limits | None = None,
         poll_timeout: int = 10,
+        tick_interval: float = 10.0,
     ) -> None:
         self.settings = settings
         self.engine = engine or make_engine(settings.database_url)
@@ -54,10 +56,13 @@ class Runtime:
             engine=self.engine, api=self.adapter.api, flood=FloodControl(limits or Limits()), clock=clock
         )
         self.core: Core | None = None
+        self.tick_interval = tick_interval
         self._stop = asyncio.Event()
-        self._sender_task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
+        # Both fail loudly here, before the bot answers anyone: a bad taxonomy file names its problem.
+        classifier = await asyncio.to_thread(load_classifier, self.settings.taxonomy_file)
         await asyncio.to_thread(migrate, self.engine)
         identity = await self.adapter.connect()
         config = CoreConfig(
@@ -65,18 +70,37 @@ class Runtime:
             staff_chat_id=self.settings.staff_chat_id,
             bot_username=identity.username,
             tz=self.settings.tz,
+            classifier=classifier,
         )
         self.core = Core(engine=self.engine, config=config, clock=self.clock)
-        self._sender_task = asyncio.create_task(self.sender.run(self._stop))
+        self._tasks = [
+            asyncio.create_task(self.sender.run(self._stop)),
+            asyncio.create_task(self._clock_work()),
+        ]
         await self.adapter.start_polling(self.on_event)
         log.info("@%s is running on %s", identity.username, self.settings.framework)
 
     async def stop(self) -> None:
         self._stop.set()
         await self.adapter.stop()
-        if self._sender_task is not None:
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._sender_task
+                await task
+
+    async def tick(self) -> None:
+        """Do the clock's work now (tests call this after moving their clock)."""
+        assert self.core is not None
+        if await asyncio.to_thread(self.core.tick):
+            self.sender.wake.set()
+
+    async def _clock_work(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.tick()
+            except Exception:  # the next round may well work; the bot keeps serving meanwhile
+                log.exception("scheduled work failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=self.tick_interval)
 
     async def __aenter__(self) -> Runtime:
         await self.start()

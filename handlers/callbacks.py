@@ -24,6 +24,7 @@ class Op(StrEnum):
     REPORT_CANCEL = "rc"  # reporter: abandon the private report flow  ()
     SET_CATEGORY = "sc"  # reporter or staff: the ticket's category    (ticket, category code)
     CHANGE_CATEGORY = "cc"  # reporter or staff: show category buttons (ticket)
+    CATEGORY_BACK = "cb"  # reporter or staff: put the message back as it was (ticket)
     JOIN_TICKET = "jt"  # reporter: "same thing" — follow the earlier ticket (new ticket, earlier ticket)
     NOT_DUPLICATE = "nd"  # reporter: "not the same thing"             (new ticket)
 
@@ -35,6 +36,7 @@ SIGNATURE: dict[Op, tuple[str, ...]] = {
     Op.REPORT_CANCEL: (),
     Op.SET_CATEGORY: (INT, CODE),
     Op.CHANGE_CATEGORY: (INT,),
+    Op.CATEGORY_BACK: (INT,),
     Op.JOIN_TICKET: (INT, INT),
     Op.NOT_DUPLICATE: (INT,),
 }

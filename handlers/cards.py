@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from handlers.actions import EditMessage, Media, SendMessage
-from handlers.context import Ctx
+from handlers.actions import EditMessage, InlineKeyboard, Media, SendMessage
+from handlers.context import Scope
 from handlers.render import ticket_card
 from storage.models import Ticket
 from storage.people import get_building, get_user
+from storage.tickets import followers_of
 
 
-def _render(ctx: Ctx, ticket: Ticket) -> tuple[str, object]:
+def render_card(scope: Scope, ticket: Ticket) -> tuple[str, InlineKeyboard | None]:
     return ticket_card(
         ticket=ticket,
-        building=get_building(session=ctx.session, building_id=ticket.building_id),
-        reporter=get_user(session=ctx.session, user_id=ticket.reporter_id),
-        resolver=get_user(session=ctx.session, user_id=ticket.resolved_by) if ticket.resolved_by else None,
-        tz=ctx.config.tz,
+        building=get_building(session=scope.session, building_id=ticket.building_id),
+        reporter=get_user(session=scope.session, user_id=ticket.reporter_id),
+        resolver=get_user(session=scope.session, user_id=ticket.resolved_by) if ticket.resolved_by else None,
+        followers=len(followers_of(session=scope.session, ticket_id=ticket.id or 0)),
+        taxonomy=scope.config.classifier.taxonomy,
+        tz=scope.config.tz,
     )
 
 
@@ -27,24 +30,30 @@ def _media(ticket: Ticket) -> Media | None:
     return None
 
 
-def post_card(ctx: Ctx, ticket: Ticket) -> None:
-    """Queue the card; the outbox records its message id on the ticket once sent."""
-    if ctx.config.staff_chat_id is None:
+def post_card(scope: Scope, ticket: Ticket) -> None:
+    """Queue the card (pinned when urgent); the outbox records its message id on the ticket once sent."""
+    if scope.config.staff_chat_id is None:
         return
-    text, keyboard = _render(ctx, ticket)
-    card = SendMessage(chat_id=ctx.config.staff_chat_id, text=text, keyboard=keyboard, media=_media(ticket))
-    ctx.later(card, card_for_ticket_id=ticket.id)
+    text, keyboard = render_card(scope, ticket)
+    card = SendMessage(
+        chat_id=scope.config.staff_chat_id,
+        text=text,
+        keyboard=keyboard,
+        media=_media(ticket),
+        pin=ticket.urgent,
+    )
+    scope.later(card, card_for_ticket_id=ticket.id)
 
 
-def card_edit(ctx: Ctx, ticket: Ticket) -> EditMessage | None:
-    """The edit that brings the card up to date, or None while the card is not sent yet."""
+def card_edit(scope: Scope, ticket: Ticket, keyboard: InlineKeyboard | None = None) -> EditMessage | None:
+    """The edit that brings the card up to date (or shows other buttons); None while the card is unsent."""
     if ticket.card_chat_id is None or ticket.card_message_id is None:
         return None
-    text, keyboard = _render(ctx, ticket)
+    text, own_keyboard = render_card(scope, ticket)
     return EditMessage(
         chat_id=ticket.card_chat_id,
         message_id=ticket.card_message_id,
         text=text,
-        keyboard=keyboard,
+        keyboard=keyboard or own_keyboard,
         caption=_media(ticket) is not None,
     )

@@ -1,14 +1,15 @@
-"""What every handler gets: the update's session, the acting user and chat, the time, and the outbox."""
+"""What handlers get: the transaction, configuration, time and outbox; for updates, who and where."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from handlers.actions import EditMessage, SendMessage, dump_action
+from nlp import Classifier
 from storage.models import Chat, Role, User
 from storage.outbox import enqueue
 
@@ -19,16 +20,34 @@ class CoreConfig:
     staff_chat_id: int | None
     bot_username: str
     tz: ZoneInfo
+    classifier: Classifier
 
 
-@dataclass(slots=True)
-class Ctx:
+@dataclass(slots=True, kw_only=True)
+class Scope:
+    """One transaction's worth of work, for an update or for a scheduled job."""
+
     session: Session
     config: CoreConfig
     now: datetime
+
+    def later(self, action: SendMessage | EditMessage, *, card_for_ticket_id: int | None = None) -> None:
+        """Queue a message for the outbox sender; it commits with the rest of this transaction."""
+        enqueue(
+            session=self.session,
+            chat_id=action.chat_id,
+            payload=dump_action(action),
+            now=self.now,
+            card_for_ticket_id=card_for_ticket_id,
+        )
+
+
+@dataclass(slots=True, kw_only=True)
+class Ctx(Scope):
+    """An update's scope: also who sent it and in which chat."""
+
     user: User
     chat: Chat
-    queued: list[int] = field(default_factory=list)
 
     @property
     def is_admin(self) -> bool:
@@ -41,14 +60,3 @@ class Ctx:
     @property
     def in_staff_chat(self) -> bool:
         return self.chat.id == self.config.staff_chat_id
-
-    def later(self, action: SendMessage | EditMessage, *, card_for_ticket_id: int | None = None) -> None:
-        """Queue a message for the outbox sender; it commits with the rest of this update."""
-        enqueue(
-            session=self.session,
-            chat_id=action.chat_id,
-            payload=dump_action(action),
-            now=self.now,
-            card_for_ticket_id=card_for_ticket_id,
-        )
-        self.queued.append(action.chat_id)

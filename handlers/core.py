@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from handlers.actions import Action
-from handlers.context import CoreConfig, Ctx
+from handlers.context import CoreConfig, Ctx, Scope
 from handlers.events import BotMembership, ButtonPress, Event, IncomingMessage
 from handlers.router import on_button, on_membership, on_message
+from handlers.scheduled import release_held_reports
 from storage.db import session_scope, utcnow
 from storage.people import upsert_chat, upsert_user
 from storage.updates import claim_update
@@ -49,3 +50,8 @@ class Core:
                     actions = on_membership(ctx, event)
             session.add(user)
             return actions
+
+    def tick(self) -> int:
+        """Run the clock's work once (reports whose question went unanswered); returns how much was done."""
+        with session_scope(self.engine) as session:
+            return release_held_reports(Scope(session=session, config=self.config, now=self.clock()))

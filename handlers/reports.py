@@ -1,7 +1,14 @@
-"""Problem reports (报事): from a building group, or step by step in a private chat."""
+"""Problem reports (报事): from a building group, or step by step in a private chat.
+
+Every report is classified. Staff see it at once when the classifier is sure or it is urgent; otherwise the
+reporter is asked first (the category, or whether an open ticket is the same thing), and staff see it when
+they answer or after HOLD at the latest, so nothing waits on a reporter who walked away.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 from handlers import texts
@@ -9,46 +16,106 @@ from handlers.actions import Action, AnswerButton, EditMessage, SendMessage
 from handlers.cards import post_card
 from handlers.context import Ctx
 from handlers.events import ButtonPress, IncomingMessage
-from handlers.render import building_choice, building_name, cancel_keyboard, main_menu, received_reply
+from handlers.render import (
+    building_choice,
+    building_name,
+    cancel_keyboard,
+    category_question,
+    duplicate_question,
+    main_menu,
+    receipt,
+)
+from nlp import DUPLICATE_THRESHOLD, Classification, extract_location, normalize, similarity
 from storage.conversations import clear_state, get_state, set_state
-from storage.models import Ticket
+from storage.models import Building, Hold, SortState, Ticket
 from storage.people import get_building, list_buildings
-from storage.tickets import create_ticket
+from storage.tickets import Sorting, create_ticket, open_tickets_in_building
 
 FLOW = "report"
 STEP_DESCRIBE = "describe"
 STEP_BUILDING = "building"
-DEFAULT_CATEGORY = "other"  # until the classifier sorts reports
+HOLD = timedelta(minutes=10)
+BUILDING_SUFFIX = re.compile(r"(号楼|栋|幢|座)$")
+DUPLICATE_WINDOW = timedelta(hours=72)
 
 
 def _has_content(text: str, msg: IncomingMessage) -> bool:
     return bool(text.strip() or msg.photo_file_id or msg.voice_file_id)
 
 
-def _file(
-    ctx: Ctx,
-    *,
-    text: str,
-    chat_id: int,
-    message_id: int,
-    building_id: int | None,
-    photo: str | None,
-    voice: str | None,
-) -> Ticket:
+def _sorting(result: Classification) -> Sorting:
+    return Sorting(
+        category=result.category,
+        state=SortState.AUTO if result.confident else SortState.ASKED,
+        confidence=result.confidence,
+        matched=list(dict.fromkeys(m.keyword for m in result.matches_for(result.category) if m.weight > 0)),
+        urgent=result.urgent,
+        urgent_words=result.urgent_words,
+        location=str(result.location)[:64] if result.location else None,
+    )
+
+
+def _earlier_report(ctx: Ctx, text: str, building_id: int | None, category: str) -> Ticket | None:
+    """An open ticket in the same building that says the same thing, if any."""
+    if building_id is None or not text.strip():
+        return None
+    candidates = open_tickets_in_building(
+        session=ctx.session,
+        building_id=building_id,
+        category=category,
+        since=ctx.now - DUPLICATE_WINDOW,
+        exclude_reporter=ctx.user.id,
+    )
+    scored = [(similarity(text, t.text), t) for t in candidates if t.text]
+    best = max(scored, key=lambda pair: pair[0], default=None)
+    return best[1] if best and best[0] >= DUPLICATE_THRESHOLD else None
+
+
+def file_report(ctx: Ctx, draft: dict[str, Any], building_id: int | None, reply_chat: int) -> list[Action]:
+    """Create the ticket and answer the reporter; `draft` holds text, message_id, photo, voice."""
+    text = draft["text"].strip()
+    result = ctx.config.classifier.classify(text)
+    sorting = _sorting(result)
+    earlier = None
+    if result.confident and not result.urgent:
+        earlier = _earlier_report(ctx, text, building_id, result.category)
+    hold = None
+    if not result.urgent:
+        hold = Hold.DUPLICATE if earlier else Hold.CATEGORY if not result.confident else None
     ticket = create_ticket(
         session=ctx.session,
         reporter_id=ctx.user.id,
-        chat_id=chat_id,
-        message_id=message_id,
-        text=text.strip(),
+        chat_id=reply_chat,
+        message_id=draft["message_id"],
+        text=text,
         building_id=building_id,
-        category=DEFAULT_CATEGORY,
+        sorting=sorting,
         now=ctx.now,
-        photo_file_id=photo,
-        voice_file_id=voice,
+        photo_file_id=draft.get("photo"),
+        voice_file_id=draft.get("voice"),
+        hold=hold,
+        held_until=ctx.now + HOLD,
+        duplicate_of=earlier.id if earlier else None,
     )
-    post_card(ctx, ticket)
-    return ticket
+    taxonomy = ctx.config.classifier.taxonomy
+    if earlier is not None:
+        reply, keyboard = duplicate_question(ticket, earlier, ctx.now)
+    elif hold == Hold.CATEGORY or not result.confident:
+        reply, keyboard = category_question(ticket, [cid for cid, _ in result.top], taxonomy)
+    else:
+        reply, keyboard = receipt(ticket, taxonomy)
+    if hold is None:
+        post_card(ctx, ticket)
+    return [SendMessage(chat_id=reply_chat, text=reply, reply_to=draft["message_id"], keyboard=keyboard)]
+
+
+def _draft(msg: IncomingMessage, text: str) -> dict[str, Any]:
+    return {
+        "text": text,
+        "message_id": msg.message_id,
+        "photo": msg.photo_file_id,
+        "voice": msg.voice_file_id,
+    }
 
 
 def from_group(ctx: Ctx, msg: IncomingMessage, body: str) -> list[Action]:
@@ -57,16 +124,7 @@ def from_group(ctx: Ctx, msg: IncomingMessage, body: str) -> list[Action]:
     if not _has_content(body, msg):
         return [SendMessage(chat_id=msg.chat.id, text=texts.REPORT_EMPTY, reply_to=msg.message_id)]
     ctx.user.building_id = ctx.chat.building_id
-    ticket = _file(
-        ctx,
-        text=body,
-        chat_id=msg.chat.id,
-        message_id=msg.message_id,
-        building_id=ctx.chat.building_id,
-        photo=msg.photo_file_id,
-        voice=msg.voice_file_id,
-    )
-    return [SendMessage(chat_id=msg.chat.id, text=received_reply(ticket), reply_to=msg.message_id)]
+    return file_report(ctx, _draft(msg, body), ctx.chat.building_id, msg.chat.id)
 
 
 def start_private(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
@@ -97,46 +155,58 @@ def continue_private(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
     return file_private(ctx, msg, msg.text)
 
 
+def _building_key(text: str) -> tuple[str | None, str] | None:
+    """(area, number) of the building named: "B区7号楼" → ("B区", "7"); "5栋", "五号楼" → (None, "5")."""
+    said = extract_location(normalize(text))
+    if said is None or said.building is None:
+        return None
+    return said.area, BUILDING_SUFFIX.sub("", said.building)
+
+
+def _building_named_in(text: str, buildings: list[Building]) -> Building | None:
+    """The bound building a private report names, matched by number whichever word it uses."""
+    said = _building_key(text)
+    if said is None:
+        return None
+    for building in buildings:
+        known = _building_key(building.name)
+        if known is not None and known[1] == said[1] and (None in (known[0], said[0]) or known[0] == said[0]):
+            return building
+    return None
+
+
 def file_private(ctx: Ctx, msg: IncomingMessage, text: str) -> list[Action]:
-    draft: dict[str, Any] = {
-        "text": text,
-        "message_id": msg.message_id,
-        "photo": msg.photo_file_id,
-        "voice": msg.voice_file_id,
-    }
-    if ctx.user.building_id is None:
-        buildings = list_buildings(session=ctx.session)
-        if buildings:
-            set_state(
-                session=ctx.session,
-                user_id=ctx.user.id,
-                chat_id=msg.chat.id,
-                flow=FLOW,
-                step=STEP_BUILDING,
-                data=draft,
-                now=ctx.now,
+    draft = _draft(msg, text)
+    building_id = ctx.user.building_id
+    buildings = list_buildings(session=ctx.session)
+    named = _building_named_in(text, buildings)
+    if named is not None:
+        building_id = named.id
+    elif building_id is None and buildings:
+        set_state(
+            session=ctx.session,
+            user_id=ctx.user.id,
+            chat_id=msg.chat.id,
+            flow=FLOW,
+            step=STEP_BUILDING,
+            data=draft,
+            now=ctx.now,
+        )
+        return [
+            SendMessage(
+                chat_id=msg.chat.id, text=texts.REPORT_ASK_BUILDING, keyboard=building_choice(buildings)
             )
-            return [
-                SendMessage(
-                    chat_id=msg.chat.id, text=texts.REPORT_ASK_BUILDING, keyboard=building_choice(buildings)
-                )
-            ]
-    return _finish_private(ctx, msg.chat.id, draft, ctx.user.building_id)
+        ]
+    return _finish_private(ctx, msg.chat.id, draft, building_id)
 
 
 def _finish_private(ctx: Ctx, chat_id: int, draft: dict[str, Any], building_id: int | None) -> list[Action]:
     clear_state(session=ctx.session, user_id=ctx.user.id, chat_id=chat_id)
-    ticket = _file(
-        ctx,
-        text=draft["text"],
-        chat_id=chat_id,
-        message_id=draft["message_id"],
-        building_id=building_id,
-        photo=draft["photo"],
-        voice=draft["voice"],
-    )
-    reply = received_reply(ticket)
-    return [SendMessage(chat_id=chat_id, text=reply, reply_to=draft["message_id"], keyboard=main_menu())]
+    # The menu comes back after the flow; the answer itself carries the inline buttons.
+    return [
+        *file_report(ctx, draft, building_id, chat_id),
+        SendMessage(chat_id=chat_id, text=texts.MENU_BACK, keyboard=main_menu()),
+    ]
 
 
 def choose_building(ctx: Ctx, press: ButtonPress, building_id: int) -> list[Action]:

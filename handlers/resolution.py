@@ -7,10 +7,10 @@ from handlers.actions import Action, AnswerButton, SendMessage
 from handlers.cards import card_edit
 from handlers.context import Ctx
 from handlers.events import ButtonPress, IncomingMessage
+from handlers.notify import tell_reporters
 from handlers.parsing import first_int
 from handlers.render import snippet
-from storage.models import Ticket
-from storage.people import get_user
+from storage.models import Ticket, TicketStatus
 from storage.tickets import get_ticket, resolve_ticket
 
 NOTE_LIMIT = 500
@@ -37,7 +37,7 @@ def resolve_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:
 def _resolve(ctx: Ctx, ticket_id: int, *, note: str | None) -> tuple[str, list[Action]]:
     """The one-line outcome for the staff member, and the card edit when something changed."""
     ticket = get_ticket(session=ctx.session, ticket_id=ticket_id, for_update=True)
-    if ticket is None:
+    if ticket is None or ticket.status == TicketStatus.MERGED:
         return texts.TICKET_NOT_FOUND.format(number=ticket_id), []
     if not resolve_ticket(session=ctx.session, ticket=ticket, by=ctx.user.id, note=note, now=ctx.now):
         return texts.RESOLVE_ALREADY.format(number=ticket.id), []
@@ -48,16 +48,10 @@ def _resolve(ctx: Ctx, ticket_id: int, *, note: str | None) -> tuple[str, list[A
 
 def _notify_reporter(ctx: Ctx, ticket: Ticket) -> None:
     note = ticket.resolution_note
-    public = texts.RESOLVED_NOTICE_NOTE if note else texts.RESOLVED_NOTICE
-    ctx.later(
-        SendMessage(
-            chat_id=ticket.chat_id,
-            text=public.format(number=ticket.id, note=note),
-            reply_to=ticket.message_id,
-        )
+    public = (texts.RESOLVED_NOTICE_NOTE if note else texts.RESOLVED_NOTICE).format(
+        number=ticket.id, note=note
     )
-    reporter = get_user(session=ctx.session, user_id=ticket.reporter_id)
-    if reporter is not None and reporter.private_chat_open and ticket.chat_id != reporter.id:
-        private = texts.RESOLVED_PRIVATE_NOTE if note else texts.RESOLVED_PRIVATE
-        text = private.format(number=ticket.id, note=note, snippet=snippet(ticket.text))
-        ctx.later(SendMessage(chat_id=reporter.id, text=text))
+    private = (texts.RESOLVED_PRIVATE_NOTE if note else texts.RESOLVED_PRIVATE).format(
+        number=ticket.id, note=note, snippet=snippet(ticket.text)
+    )
+    tell_reporters(ctx, ticket, public=public, private=private)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers import menu, reports, resolution, roles, texts
+from handlers import duplicates, menu, reports, resolution, roles, sorting, texts
 from handlers.actions import Action, AnswerButton, SendMessage
 from handlers.callbacks import Op, decode
 from handlers.context import Ctx
@@ -31,6 +31,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "mine": lambda ctx, msg, _: menu.mine(ctx, msg),
     "report": _report_command,
     "resolve": resolution.resolve_command,
+    "reclassify": sorting.reclassify_command,
     "staff": roles.grant_staff,
     "leader": roles.grant_leader,
     "bind": roles.bind,
@@ -94,6 +95,16 @@ def on_button(ctx: Ctx, press: ButtonPress) -> list[Action]:
             return reports.choose_building(ctx, press, callback.int(0))
         case Op.REPORT_CANCEL:
             return reports.cancel(ctx, press)
+        case Op.SET_CATEGORY:
+            return sorting.choose(ctx, press, callback.int(0), callback.code(1))
+        case Op.CHANGE_CATEGORY:
+            return sorting.show_choices(ctx, press, callback.int(0))
+        case Op.CATEGORY_BACK:
+            return sorting.back(ctx, press, callback.int(0))
+        case Op.JOIN_TICKET:
+            return duplicates.join(ctx, press, callback.int(0), callback.int(1))
+        case Op.NOT_DUPLICATE:
+            return duplicates.not_duplicate(ctx, press, callback.int(0))
 
 
 def on_membership(ctx: Ctx, event: BotMembership) -> list[Action]:

@@ -27,6 +27,7 @@ HELP_STAFF = (
     "\n\n工作人员命令：\n"
     "• /bind 3号楼 — 在楼栋群里发送，把本群绑定到楼栋\n"
     "• /resolve 12 说明 — 把 #12 标记为已解决\n"
+    "• /reclassify 12 noise — 给 #12 改分类\n"
     "• /leader — 回复某人的消息，设为楼栋长"
 )
 HELP_ADMIN = "\n• /staff — 回复某人的消息或 /staff 用户ID，设为工作人员"
@@ -42,13 +43,24 @@ REPORT_NEEDS_MEDIA_OR_TEXT = "请发文字、照片或语音告诉我是什么�
 REPORT_RECEIVED = (
     "已收到 ✅ 报事编号 #{number}\n分类：{category}\n我们已转给物业工作人员，处理好了会第一时间告诉您。"
 )
+REPORT_RECEIVED_URGENT = "已收到 🚨 报事编号 #{number}\n这件事很紧急，已立即通知物业工作人员。如有危险请先离开，必要时拨打 119 / 110 / 120。"
+REPORT_ASK_CATEGORY = "已收到 ✅ 报事编号 #{number}\n请帮忙选一下，这是哪一类问题？"
+DUPLICATE_FOUND = "邻居已经报过 #{number}：「{snippet}」（{age}）\n是同一件事吗？"
+BTN_JOIN = "加入关注"
+BTN_NOT_DUPLICATE = "不是同一件事"
+JOINED = "好的，已加入 #{number} 的关注，有进展会同时通知您 ✅"
 GROUP_NOT_BOUND = "本群还没有绑定楼栋，暂时不能报事。请工作人员在群里发送：/bind 3号楼"
-USE_PRIVATE_OR_GROUP = "请在楼栋群里报事，或私聊我点「我要报事」。"
 
 # Staff card
 CARD_TITLE = "📋 报事 #{number} · {building}"
-CARD_CATEGORY = "分类：{category}"
-CARD_CATEGORY_PENDING_NLP = "分类：{category}（自动分类尚未启用）"
+CARD_URGENT = "🚨 紧急：{words}"
+CARD_CATEGORY_AUTO = "分类：{category}（依据：{words}）"
+CARD_CATEGORY_PLAIN = "分类：{category}"
+CARD_CATEGORY_REPORTER = "分类：{category}（居民选择）"
+CARD_CATEGORY_STAFF = "分类：{category}（工作人员改分类）"
+CARD_CATEGORY_UNSORTED = "分类：未分类（猜测：{category}）"
+CARD_LOCATION = "位置：{location}"
+CARD_FOLLOWERS = "同一件事的邻居：另有 {count} 人"
 CARD_TEXT = "内容：{text}"
 CARD_MEDIA_PHOTO = "📷 附照片"
 CARD_MEDIA_VOICE = "🎤 附语音"
@@ -57,10 +69,23 @@ CARD_STATUS = "状态：{status}"
 CARD_RESOLVED_BY = "状态：已解决 ✅（{name}，{when}）"
 CARD_NOTE = "说明：{note}"
 BTN_RESOLVE = "✅ 已解决"
+BTN_RECLASSIFY = "🏷 改分类"
+BTN_CHANGE_CATEGORY = "改分类"
+BTN_BACK = "↩ 返回"
 UNKNOWN_BUILDING = "未知楼栋"
 NO_TEXT = "（无文字）"
 
-STATUS_NAMES = {"received": "已收到", "resolved": "已解决"}
+STATUS_NAMES = {"received": "已收到", "resolved": "已解决", "merged": "已合并"}
+
+# Sorting
+CHOOSE_CATEGORY = "请选择正确的分类："
+CATEGORY_SET_TOAST = "已改为「{category}」"
+ONLY_REPORTER = "只有报事人或工作人员可以改分类。"
+ONLY_THE_REPORTER = "只有报事人可以选择。"
+ALREADY_DECIDED = "这件事已经处理过了。"
+RECLASSIFY_USAGE = "用法：/reclassify 编号 分类，例如 /reclassify 12 noise\n分类：{choices}"
+RECLASSIFY_DONE = "#{number} 已改为「{category}」"
+UNKNOWN_CATEGORY = "没有「{given}」这个分类。可选：{choices}"
 
 # Resolution
 RESOLVED_NOTICE = "#{number} 已解决 ✅"
@@ -103,3 +128,4 @@ AGE_DAYS = "{n}天前"
 AGE_NOW = "刚刚"
 ALREADY_STAFF = "{name} 已经是工作人员了。"
 INTERNAL_ERROR = "出了点问题，请稍后再试。"
+MENU_BACK = "还有别的事，点下面的按钮就行。"

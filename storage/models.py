@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -19,6 +19,24 @@ class Role(StrEnum):
 class TicketStatus(StrEnum):
     RECEIVED = "received"
     RESOLVED = "resolved"
+    MERGED = "merged"  # the reporter joined an earlier ticket about the same thing
+
+
+class SortState(StrEnum):
+    """Where a ticket's category came from."""
+
+    AUTO = "auto"  # the classifier was confident
+    ASKED = "asked"  # the classifier was unsure; the reporter is being asked
+    REPORTER = "reporter"  # the reporter chose or changed it
+    STAFF = "staff"  # staff re-sorted it
+    UNSORTED = "unsorted"  # nobody answered in time; staff see the guess marked as unsorted
+
+
+class Hold(StrEnum):
+    """Why a new ticket has not reached staff yet (it does at `held_until` at the latest)."""
+
+    CATEGORY = "category"
+    DUPLICATE = "duplicate"
 
 
 class OutboxStatus(StrEnum):
@@ -90,6 +108,45 @@ class Ticket(SQLModel, table=True):
     resolution_note: str | None = None
     card_chat_id: int | None = _tg_id(nullable=True)
     card_message_id: int | None = None
+    sort_state: str = Field(default=SortState.AUTO, max_length=16)
+    confidence: float = 0.0
+    matched: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    urgent: bool = False
+    urgent_words: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    location: str | None = Field(default=None, max_length=64)
+    held_until: datetime | None = Field(default=None, index=True)
+    hold_reason: str | None = Field(default=None, max_length=16)
+    # The earlier open ticket this one looks like; after a join, the ticket it was merged into.
+    duplicate_of: int | None = Field(default=None, foreign_key="tickets.id")
+
+
+class TicketFollower(SQLModel, table=True):
+    """A neighbour who reported the same thing and joined the ticket: they hear what the reporter hears."""
+
+    __tablename__ = "ticket_followers"
+    __table_args__ = (UniqueConstraint("ticket_id", "user_id", name="uq_follower_ticket_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    user_id: int = _tg_id(fk="users.id")
+    chat_id: int = _tg_id()
+    message_id: int
+    created_at: datetime
+
+
+class Reclassification(SQLModel, table=True):
+    """A category change by a person, kept with the text so the keyword miner can learn from it."""
+
+    __tablename__ = "reclassifications"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    old_category: str = Field(max_length=32)
+    new_category: str = Field(max_length=32)
+    by_user_id: int = _tg_id(fk="users.id")
+    by_role: str = Field(max_length=16)  # reporter | staff
+    text: str
+    created_at: datetime
 
 
 class ConversationState(SQLModel, table=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -15,6 +15,7 @@ from handlers.actions import Action, AnswerButton, EditMessage, InlineKeyboard, 
 from handlers.context import CoreConfig
 from handlers.core import Core
 from handlers.events import ButtonPress, ChatRef, IncomingMessage, Person, RepliedMessage
+from nlp import load_default_classifier
 from storage.db import utcnow
 
 ADMIN = Person(1, "李主任")
@@ -62,6 +63,7 @@ class Harness:
             staff_chat_id=staff_chat_id,
             bot_username="linli_bot",
             tz=ZoneInfo("Asia/Shanghai"),
+            classifier=load_default_classifier(),
         )
         self.core = Core(engine=engine, config=config, clock=self.now)
         self.api = CollectingApi()
@@ -71,6 +73,9 @@ class Harness:
 
     def now(self) -> datetime:
         return self.clock_value or utcnow()
+
+    def advance(self, delta: timedelta) -> None:
+        self.clock_value = self.now() + delta
 
     def say(
         self,

@@ -93,10 +93,13 @@ async def test_group_report_gets_a_number_and_reaches_staff(h: Harness, engine) 
     [card] = await h.deliveries()
     assert card.chat_id == STAFF_CHAT.id
     assert "#1 · 3号楼" in card.text and "电梯又坏了" in card.text and "张阿姨" in card.text
-    assert "其他" in card.text
-    assert buttons_of(card) == [(texts.BTN_RESOLVE, encode(Op.RESOLVE, 1))]
+    assert "设施报修（依据：电梯" in card.text
+    assert buttons_of(card) == [
+        (texts.BTN_RESOLVE, encode(Op.RESOLVE, 1)),
+        (texts.BTN_RECLASSIFY, encode(Op.CHANGE_CATEGORY, 1)),
+    ]
     [ticket] = tickets(engine)
-    assert (ticket.text, ticket.category, ticket.status) == ("3号楼电梯又坏了", "other", "received")
+    assert (ticket.text, ticket.category, ticket.status) == ("3号楼电梯又坏了", "repair", "received")
     assert ticket.card_message_id is not None  # recorded by the outbox after sending
 
 
@@ -139,7 +142,7 @@ def test_empty_report_asks_for_words(h: Harness, engine) -> None:
 
 async def test_photo_with_report_caption_keeps_the_photo(h: Harness, engine) -> None:
     bound(h)
-    [reply] = h.say(GROUP_3, RESIDENT, "报事 楼道堆满杂物", photo="PHOTO1")
+    [reply] = h.say(GROUP_3, RESIDENT, "报事 楼道的灯坏了", photo="PHOTO1")
     assert reply.text.startswith("已收到")
     [card] = await h.deliveries()
     assert card.media is not None and card.media.file_id == "PHOTO1"
@@ -240,16 +243,17 @@ async def test_private_report_asks_building_then_files(h: Harness, engine) -> No
     assert [label for label, _ in choices] == ["3号楼", "5号楼", "不清楚", "取消"]
     assert tickets(engine) == []  # nothing filed until the last question is answered
 
-    _toast, edit, received = h.press(private(NEIGHBOUR), NEIGHBOUR, choices[1][1])
+    _toast, edit, received, menu = h.press(private(NEIGHBOUR), NEIGHBOUR, choices[1][1])
     assert isinstance(edit, EditMessage) and "5号楼" in edit.text
     assert received.text.startswith("已收到") and received.reply_to == description_id
+    assert isinstance(menu.keyboard, ReplyKeyboard)  # the big buttons come back after the flow
     [ticket] = tickets(engine)
     assert ticket.text == "楼下垃圾桶满了没人清" and ticket.chat_id == NEIGHBOUR.id
     [card] = await h.deliveries()
     assert "5号楼" in card.text
     # The building is remembered: the next private report does not ask again.
     h.say(private(NEIGHBOUR), NEIGHBOUR, "我要报事")
-    [received] = h.say(private(NEIGHBOUR), NEIGHBOUR, "路灯不亮")
+    received, _menu = h.say(private(NEIGHBOUR), NEIGHBOUR, "路灯不亮")
     assert received.text.startswith("已收到")
 
 
@@ -258,7 +262,7 @@ def test_private_flow_survives_a_new_core(h: Harness, engine) -> None:
     h.say(private(RESIDENT), RESIDENT, "我要报事")
     restarted = Harness(engine)
     restarted._update_ids = iter(range(100, 200))  # type: ignore[assignment]
-    [received] = restarted.say(private(RESIDENT), RESIDENT, "门禁坏了")
+    received, _menu = restarted.say(private(RESIDENT), RESIDENT, "门禁坏了")
     assert received.text.startswith("已收到")
 
 

@@ -76,6 +76,7 @@ async def test_report_resolve_round_trip(pg: Playground) -> None:
     notice = await pg.sandbox.wait_message("#1 已解决", chat_id=message["chat"]["id"])
     assert notice["reply_to_message"]["message_id"] == message["message_id"]
     await pg.sandbox.wait_message("已解决", chat_id=pg.actor("张阿姨").id)
+    await pg.sandbox.wait_calls("editMessageText", chat_id=STAFF_GROUP.id, message_id=card["message_id"])
     edited = pg.sandbox.get_message(STAFF_GROUP.id, card["message_id"])
     assert "已解决" in edited["text"] and "王师傅" in edited["text"]
     assert "inline_keyboard" not in edited.get("reply_markup", {})

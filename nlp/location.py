@@ -1,0 +1,98 @@
+"""Where in the compound a report is about: area, building, unit and room, as residents write them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUMBER = "[零〇一二三四五六七八九十百]+"
+_NUMBER = rf"(?:\d{{1,3}}|{_CN_NUMBER})"
+
+_DASHED = re.compile(r"(?<![\d.])(\d{1,2})-(\d{1,2})-(\d{3,4})(?![\d.])")
+_AREA = re.compile(rf"(?<![a-z\d])([a-z]\d?|\d{{1,2}}|[一二三四五六七八九十]+|[东南西北中])\s?区|(?<![星学])({_NUMBER})\s?期")
+_BUILDING = re.compile(rf"(?<![a-z\d])([a-z]\d?|{_NUMBER})\s?(号楼|栋|幢|座)")
+_UNIT = re.compile(rf"(?<![a-z\d])({_NUMBER}|[a-z]|[东西南北中])\s?单元")
+# A room number directly after the building/unit ("2单元1102", "8栋顶楼1802"), or marked as a home.
+_ROOM_AFTER = re.compile(r"[\s,\-的]{0,2}(?:[顶底高]楼|楼)?[\s,\-]?(\d{3,4})(?:室|号房|号)?(?!\d)")
+_ROOM_MARKED = re.compile(r"(?<![\d.])(\d{3,4})(?:室|号房|房间)")
+_ROOM_CONTEXT = re.compile(r"(?:楼上|楼下|对门|隔壁|住在?)(\d{3,4})(?!\d)|(?<![\d.])(\d{3,4})(?=家|户|的)")
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    area: str | None = None
+    building: str | None = None
+    unit: str | None = None
+    room: str | None = None
+
+    def __str__(self) -> str:
+        return "".join(part for part in (self.area, self.building, self.unit, self.room) if part)
+
+
+def chinese_number(text: str) -> int | None:
+    """``"十二"`` → 12, ``"三"`` → 3, ``"一一零二"`` → 1102; digits pass through; None if not a number."""
+    if text.isdigit():
+        return int(text)
+    if not text or any(ch not in _DIGITS and ch not in "十百" for ch in text):
+        return None
+    if "十" not in text and "百" not in text:
+        return int("".join(str(_DIGITS[ch]) for ch in text))
+    total, current = 0, 0
+    for ch in text:
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = _DIGITS[ch]
+    return total + current
+
+
+def _label(number: str) -> str | None:
+    if re.fullmatch(r"[a-z]\d?", number):
+        return number.upper()
+    if number in "东西南北中":
+        return number
+    value = chinese_number(number)
+    return None if value is None or value == 0 else str(value)
+
+
+def _plausible_room(number: str) -> bool:
+    # Room numbers end in the door number on the floor (01-40); this rejects prices and counts like 300.
+    return 1 <= int(number[-2:]) <= 40 and int(number[:-2] or "0") >= 1
+
+
+def extract_location(text: str) -> Location | None:
+    """Find the first area/building/unit/room mention in normalised text (see :func:`nlp.normalize`)."""
+    area = building = unit = room = None
+    after = 0
+    dashed = _DASHED.search(text)
+    if dashed and _plausible_room(dashed.group(3)):
+        building, unit, room = f"{int(dashed.group(1))}号楼", f"{int(dashed.group(2))}单元", dashed.group(3)
+    if match := _AREA.search(text):
+        raw = match.group(1) or match.group(2)
+        label = _label(raw)
+        if label:
+            area = f"{label}区" if match.group(1) else f"{label}期"
+    if building is None and (match := _BUILDING.search(text)) and (label := _label(match.group(1))):
+        building = f"{label}{match.group(2)}"
+        after = match.end()
+    if unit is None and (match := _UNIT.search(text)) and (label := _label(match.group(1))):
+        unit = f"{label}单元"
+        after = max(after, match.end())
+    if room is None and after and (match := _ROOM_AFTER.match(text, after)):
+        room = match.group(1)
+    if room is None and (match := _ROOM_MARKED.search(text)):
+        room = match.group(1)
+    if room is None:
+        for match in _ROOM_CONTEXT.finditer(text):
+            number = match.group(1) or match.group(2)
+            if _plausible_room(number):
+                room = number
+                break
+    if not (area or building or unit or room):
+        return None
+    return Location(area=area, building=building, unit=unit, room=room)

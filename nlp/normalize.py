@@ -1,0 +1,53 @@
+"""Text normalisation shared by the classifier, keyword mining and duplicate detection."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+import opencc
+
+# Characters that never need a closer look; everything else goes through a category check.
+# Keeping the common case on a C-level regex is what makes normalisation cheap for ordinary messages.
+_SUSPECT = re.compile(r"[^\x20-\x7e\u4e00-\u9fff\u3001-\u3002\u300a-\u3011\u2018-\u201d\u2014\u2026]")
+_DROP_CATEGORIES = frozenset({"So", "Sk", "Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
+_PUNCT_RUN = re.compile(r"([!?.,;:~。、…—·\-])[!?.,;:~。、…—·\-]+")
+_SPACES = re.compile(r"\s+")
+_SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+
+
+@cache
+def _converter() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@cache
+def _replacement(char: str) -> str:
+    if char.isspace():
+        return " "
+    category = unicodedata.category(char)
+    # Emoji, pictographs, control and format characters carry no words; a space keeps neighbours apart.
+    return " " if category in _DROP_CATEGORIES else char
+
+
+def _clean_char(match: re.Match[str]) -> str:
+    return _replacement(match.group())
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` in the canonical form all matching is done on.
+
+    Full-width forms become half-width (NFKC), Traditional becomes Simplified (OpenCC t2s), letters are
+    lower-cased, emoji and control characters are dropped, runs of punctuation collapse to their first
+    mark and whitespace collapses (spaces between two Chinese characters are removed).
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    text = _SUSPECT.sub(_clean_char, text)
+    text = _converter().convert(text)
+    text = text.lower()
+    text = _PUNCT_RUN.sub(r"\1", text)
+    text = _SPACES.sub(" ", text).strip()
+    return _SPACE_BETWEEN_HAN.sub("", text)

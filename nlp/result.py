@@ -1,0 +1,81 @@
+"""What the classifier returns: the category, how sure it is, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from nlp.location import Location
+
+How = Literal["exact", "pinyin", "fuzzy"]
+_HOW_ZH = {"exact": "精确", "pinyin": "同音", "fuzzy": "近似"}
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One keyword that contributed to a category's score.
+
+    ``keyword`` is the entry as written in the taxonomy, ``found`` the text it matched (a typo for
+    pinyin/fuzzy matches), ``weight`` the points it added (negative for negative keywords).
+    """
+
+    keyword: str
+    category: str
+    weight: float
+    how: How
+    found: str
+
+    def describe(self) -> str:
+        shown = self.keyword if self.found == self.keyword else f"{self.keyword}←{self.found}"
+        return f"{shown} ({_HOW_ZH[self.how]}, {self.weight:+.2f})"
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The result of :meth:`nlp.Classifier.classify`.
+
+    ``category`` is always a category id: the best-scoring one, or the taxonomy's fallback when no keyword
+    matched. ``confidence`` in [0, 1] says how far the winner is ahead of the runner-up; ``confident`` is
+    False when the text gave too little signal (then show the guess to staff rather than trust it).
+    ``top`` holds up to three (category id, score) pairs with a positive score, best first (only the
+    fallback with score 0 when nothing matched).
+    """
+
+    category: str
+    category_name: str
+    confidence: float
+    confident: bool
+    top: tuple[tuple[str, float], ...]
+    matched: tuple[Match, ...]
+    urgent: bool
+    urgent_words: tuple[str, ...]
+    location: Location | None
+    names: tuple[tuple[str, str], ...] = ()
+
+    def matches_for(self, category_id: str) -> tuple[Match, ...]:
+        return tuple(match for match in self.matched if match.category == category_id)
+
+    def explain(self) -> str:
+        names = dict(self.names)
+        sure = "是" if self.confident else "否（信号不足，请人工确认）"
+        lines = [
+            f"类别: {self.category_name} ({self.category})",
+            f"置信度: {self.confidence:.2f}  可信: {sure}",
+            "前三: " + ("、".join(f"{names.get(cid, cid)}({cid}) {score:.2f}" for cid, score in self.top) or "无"),
+        ]
+        shown = [cid for cid, _ in self.top] + [m.category for m in self.matched if m.category not in dict(self.top)]
+        for cid in dict.fromkeys(shown):
+            matches = self.matches_for(cid)
+            if matches:
+                lines.append(f"  {names.get(cid, cid)}({cid}) 命中: " + "，".join(m.describe() for m in matches))
+        if not self.matched:
+            lines.append("命中: 无（没有找到任何关键词）")
+        urgent = f"是 — {'、'.join(self.urgent_words)}" if self.urgent else "否"
+        if not self.urgent and self.urgent_words:
+            urgent += f"（有提示词 {'、'.join(self.urgent_words)}，未达阈值）"
+        lines.append(f"紧急: {urgent}")
+        lines.append(f"位置: {self.location}" if self.location else "位置: 未识别")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.explain()

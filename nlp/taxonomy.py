@@ -1,0 +1,376 @@
+"""The report taxonomy: categories, weighted keywords, urgency vocabulary and response times.
+
+A taxonomy is configuration, read from TOML. The packaged ``default_taxonomy.toml`` is one; staff can
+point ``LINLI_TAXONOMY_FILE`` at their own. Every problem in a file is reported as a :class:`TaxonomyError`
+that names the file, the entry and what is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from nlp.normalize import normalize
+
+TAXONOMY_ENV = "LINLI_TAXONOMY_FILE"
+DEFAULT_TAXONOMY = "default_taxonomy.toml"
+PHRASE_SEPARATOR = "+"
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhms])")
+_DURATION_WHOLE = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[wdhms]\s*)+$")
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_SLA_KEYS = ("accept", "resolve", "urgent_accept", "urgent_resolve")
+# The built-in response times apply when a file has no [sla] table (e.g. a freshly mined one).
+_SLA_DEFAULTS = {"accept": "24h", "resolve": "7d", "urgent_accept": "30m", "urgent_resolve": "24h"}
+
+
+class TaxonomyError(ValueError):
+    """A taxonomy file that cannot be used; the message names the file, the entry and the problem."""
+
+    def __init__(self, source: str, entry: str, problem: str) -> None:
+        self.source = source
+        self.entry = entry
+        self.problem = problem
+        where = f"{source}: {entry}" if entry else source
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """A term as written in the file (``label``) and as matched (``text``, normalised)."""
+
+    text: str
+    weight: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """Parts that must all occur close together (written ``"电梯+困"``)."""
+
+    parts: tuple[str, ...]
+    weight: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    keywords: tuple[Keyword, ...] = ()
+    phrases: tuple[Phrase, ...] = ()
+    negative: tuple[Keyword, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.keywords) + len(self.phrases) + len(self.negative)
+
+
+@dataclass(frozen=True, slots=True)
+class Sla:
+    accept: timedelta
+    resolve: timedelta
+    urgent_accept: timedelta
+    urgent_resolve: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: str
+    name: str
+    description: str
+    vocabulary: Vocabulary
+    sla: Sla
+
+
+@dataclass(frozen=True, slots=True)
+class Urgency:
+    vocabulary: Vocabulary
+    threshold: float
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Classifier tuning that belongs to a taxonomy because weights are on the taxonomy's own scale."""
+
+    min_score: float = 2.5
+    min_confidence: float = 0.2
+    smoothing: float = 1.0
+    fuzzy: bool = True
+    longest_match: bool = True
+    count_repeats: bool = False
+    phrase_window: int = 20
+    max_chars: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class MiningSettings:
+    """How ``linli nlp mine`` produced a file; ``eval --folds`` re-mines with the same settings."""
+
+    min_count: int = 3
+    max_keywords: int = 300
+    alpha: float = 0.3
+    bigrams: bool = True
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    categories: tuple[Category, ...]
+    fallback: str
+    urgency: Urgency
+    settings: Settings
+    sla: Sla
+    mining: MiningSettings
+    source: str
+    _by_id: Mapping[str, Category] = field(repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {category.id: category for category in self.categories})
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(category.id for category in self.categories)
+
+    def category(self, category_id: str) -> Category:
+        try:
+            return self._by_id[category_id]
+        except KeyError:
+            raise KeyError(f"unknown category {category_id!r}; known: {', '.join(self.ids)}") from None
+
+    def name_of(self, category_id: str) -> str:
+        category = self._by_id.get(category_id)
+        return category.name if category else category_id
+
+    def sla_for(self, category_id: str, urgent: bool) -> tuple[timedelta, timedelta]:
+        """(time to accept, time to resolve) for a report; unknown ids get the global defaults."""
+        category = self._by_id.get(category_id)
+        sla = category.sla if category else self.sla
+        return (sla.urgent_accept, sla.urgent_resolve) if urgent else (sla.accept, sla.resolve)
+
+
+def parse_duration(value: str) -> timedelta:
+    """``"30m"``, ``"24h"``, ``"7d"``, ``"1h30m"``, ``"2w"`` → timedelta; raises ValueError otherwise."""
+    if not isinstance(value, str) or not _DURATION_WHOLE.match(value):
+        raise ValueError(f"cannot read duration {value!r} (use e.g. 30m, 24h, 7d)")
+    seconds = sum(float(number) * _UNIT_SECONDS[unit] for number, unit in _DURATION_PART.findall(value))
+    if seconds <= 0:
+        raise ValueError(f"duration {value!r} must be longer than zero")
+    return timedelta(seconds=seconds)
+
+
+def default_sla() -> Sla:
+    """The response times a taxonomy gets when its file has no [sla] table."""
+    return Sla(**{key: parse_duration(value) for key, value in _SLA_DEFAULTS.items()})
+
+
+def load_taxonomy(path: str | os.PathLike[str] | None = None) -> Taxonomy:
+    """Read and validate a taxonomy file; ``None`` means the packaged default."""
+    if path is None:
+        text = resources.files(__package__).joinpath(DEFAULT_TAXONOMY).read_text("utf-8")
+        return parse_taxonomy(text, DEFAULT_TAXONOMY)
+    source = os.fspath(path)
+    try:
+        text = Path(source).read_text("utf-8")
+    except FileNotFoundError:
+        raise TaxonomyError(source, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TaxonomyError(source, "", f"cannot read file ({exc})") from None
+    return parse_taxonomy(text, source)
+
+
+def configured_taxonomy_path() -> str | None:
+    return os.environ.get(TAXONOMY_ENV) or None
+
+
+def parse_taxonomy(text: str, source: str = "<string>") -> Taxonomy:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TaxonomyError(source, "", f"not valid TOML ({exc})") from None
+    return _Reader(source).taxonomy(data)
+
+
+class _Reader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, entry: str, problem: str) -> TaxonomyError:
+        return TaxonomyError(self.source, entry, problem)
+
+    def table(self, value: Any, entry: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(entry, f"must be a table, got {_describe(value)}")
+        return value
+
+    def known_keys(self, table: dict[str, Any], allowed: tuple[str, ...], entry: str) -> None:
+        for key in table:
+            if key not in allowed:
+                where = f"{entry} " if entry else ""
+                raise self.fail(f"{where}key {key!r}".strip(), f"unknown key; expected one of {', '.join(allowed)}")
+
+    def number(self, value: Any, entry: str, *, minimum: float, inclusive: bool = True,
+               what: str = "value") -> float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        ok = ok and (value >= minimum if inclusive else value > minimum)
+        if not ok:
+            bound = f">= {minimum:g}" if inclusive else f"> {minimum:g}"
+            raise self.fail(entry, f"{what} must be a number {bound} (got {value!r})")
+        return float(value)
+
+    def integer(self, value: Any, entry: str, *, minimum: int) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise self.fail(entry, f"value must be a whole number >= {minimum} (got {value!r})")
+        return value
+
+    def boolean(self, value: Any, entry: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(entry, f"value must be true or false (got {value!r})")
+        return value
+
+    def string(self, value: Any, entry: str, *, required: bool = True) -> str:
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.fail(entry, f"must be a non-empty string (got {value!r})")
+        return value.strip()
+
+    def taxonomy(self, data: dict[str, Any]) -> Taxonomy:
+        self.known_keys(data, ("version", "name", "fallback", "settings", "sla", "urgency", "categories",
+                               "mining"), "")
+        if "version" in data and data["version"] != 1:
+            raise self.fail("version", f"unsupported version {data['version']!r}; this Linli reads version 1")
+        if "name" in data:
+            self.string(data["name"], "name")
+        settings = self.settings(self.table(data.get("settings", {}), "[settings]"))
+        sla = self.sla(self.table(data.get("sla", {}), "[sla]"), "[sla]", _SLA_DEFAULTS)
+        urgency = self.urgency(self.table(data.get("urgency", {}), "[urgency]"))
+        mining = self.mining(self.table(data.get("mining", {}), "[mining]"))
+        raw_categories = self.table(data.get("categories"), "[categories]") if "categories" in data else {}
+        if not raw_categories:
+            raise self.fail("[categories]", "no categories defined; add at least one [categories.<id>] table")
+        categories = tuple(self.category(cid, raw, sla) for cid, raw in raw_categories.items())
+        if "fallback" not in data:
+            raise self.fail("fallback", "missing; name the category used when nothing matches, "
+                            f"e.g. fallback = {categories[-1].id!r}")
+        fallback = self.string(data["fallback"], "fallback")
+        if fallback not in raw_categories:
+            raise self.fail("fallback", f"{fallback!r} is not one of the categories ({', '.join(raw_categories)})")
+        return Taxonomy(categories=categories, fallback=fallback, urgency=urgency, settings=settings, sla=sla,
+                        mining=mining, source=self.source)
+
+    def settings(self, raw: dict[str, Any]) -> Settings:
+        defaults = Settings()
+        self.known_keys(raw, Settings.__slots__, "[settings]")
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            entry = f"[settings] {key}"
+            default = getattr(defaults, key)
+            if isinstance(default, bool):
+                values[key] = self.boolean(value, entry)
+            elif isinstance(default, int):
+                values[key] = self.integer(value, entry, minimum=1)
+            elif key == "min_confidence":
+                values[key] = self.number(value, entry, minimum=0)
+                if values[key] > 1:
+                    raise self.fail(entry, f"value must be between 0 and 1 (got {value!r})")
+            else:
+                values[key] = self.number(value, entry, minimum=0)
+        return Settings(**values)
+
+    def mining(self, raw: dict[str, Any]) -> MiningSettings:
+        defaults = MiningSettings()
+        self.known_keys(raw, MiningSettings.__slots__, "[mining]")
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            default = getattr(defaults, key)
+            entry = f"[mining] {key}"
+            if isinstance(default, bool):
+                values[key] = self.boolean(value, entry)
+            elif isinstance(default, int):
+                values[key] = self.integer(value, entry, minimum=1)
+            else:
+                values[key] = self.number(value, entry, minimum=0, inclusive=False)
+        return MiningSettings(**values)
+
+    def sla(self, raw: dict[str, Any], entry: str, fallback: Mapping[str, Any]) -> Sla:
+        self.known_keys(raw, _SLA_KEYS, entry)
+        values = {}
+        for key in _SLA_KEYS:
+            value = raw.get(key)
+            if value is None:
+                value = fallback[key]
+                if isinstance(value, timedelta):
+                    values[key] = value
+                    continue
+            try:
+                values[key] = parse_duration(value)
+            except ValueError as exc:
+                raise self.fail(f"{entry} {key}", str(exc)) from None
+        return Sla(**values)
+
+    def urgency(self, raw: dict[str, Any]) -> Urgency:
+        self.known_keys(raw, ("threshold", "keywords", "phrases", "negative"), "[urgency]")
+        threshold = self.number(raw.get("threshold", 1.0), "[urgency] threshold", minimum=0, inclusive=False,
+                                what="threshold")
+        return Urgency(vocabulary=self.vocabulary(raw, "urgency"), threshold=threshold)
+
+    def category(self, category_id: str, raw: Any, sla: Sla) -> Category:
+        entry = f"category {category_id!r}"
+        if not category_id.strip() or any(ch.isspace() for ch in category_id) or len(category_id) > 64:
+            raise self.fail(entry, "id must be 1-64 characters without spaces")
+        raw = self.table(raw, entry)
+        self.known_keys(raw, ("name", "description", "keywords", "phrases", "negative", "sla"), entry)
+        if "name" not in raw:
+            raise self.fail(entry, "missing name (the Chinese name users see)")
+        name = self.string(raw["name"], f"{entry} name")
+        description = self.string(raw.get("description", ""), f"{entry} description", required=False)
+        category_sla = self.sla(self.table(raw.get("sla", {}), f"{entry} sla"), f"{entry} sla",
+                                {key: getattr(sla, key) for key in _SLA_KEYS})
+        return Category(id=category_id, name=name, description=description,
+                        vocabulary=self.vocabulary(raw, entry), sla=category_sla)
+
+    def vocabulary(self, raw: dict[str, Any], entry: str) -> Vocabulary:
+        keywords = self.terms(raw.get("keywords", {}), entry, "keyword")
+        negative = self.terms(raw.get("negative", {}), entry, "negative keyword")
+        phrases = self.phrases(raw.get("phrases", {}), entry)
+        return Vocabulary(keywords=keywords, phrases=phrases, negative=negative)
+
+    def terms(self, raw: Any, entry: str, kind: str) -> tuple[Keyword, ...]:
+        raw = self.table(raw, f"{entry} {kind}s")
+        seen: dict[str, str] = {}
+        terms = []
+        for label, weight in raw.items():
+            where = f"{entry} {kind} {label!r}"
+            text = normalize(label)
+            if not text:
+                raise self.fail(where, "is empty after normalisation (emoji, spaces and symbols are dropped)")
+            if PHRASE_SEPARATOR in text:
+                raise self.fail(where, f"contains {PHRASE_SEPARATOR!r}; put multi-part entries under phrases")
+            if text in seen:
+                raise self.fail(where, f"is the same as {seen[text]!r} after normalisation; keep one")
+            seen[text] = label
+            weight = self.number(weight, where, minimum=0, inclusive=False, what="weight")
+            terms.append(Keyword(text=text, weight=weight, label=label))
+        return tuple(terms)
+
+    def phrases(self, raw: Any, entry: str) -> tuple[Phrase, ...]:
+        raw = self.table(raw, f"{entry} phrases")
+        phrases = []
+        for label, weight in raw.items():
+            where = f"{entry} phrase {label!r}"
+            parts = tuple(normalize(part) for part in label.split(PHRASE_SEPARATOR))
+            if len(parts) < 2 or not all(parts):
+                raise self.fail(where, f"needs two or more non-empty parts joined by {PHRASE_SEPARATOR!r}, "
+                                "e.g. \"电梯+困\"")
+            weight = self.number(weight, where, minimum=0, inclusive=False, what="weight")
+            phrases.append(Phrase(parts=parts, weight=weight, label=label))
+        return tuple(phrases)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
