@@ -17,9 +17,22 @@ class Role(StrEnum):
 
 
 class TicketStatus(StrEnum):
-    RECEIVED = "received"
-    RESOLVED = "resolved"
+    RECEIVED = "received"  # 已收到
+    ACCEPTED = "accepted"  # 已受理: someone on the staff owns it
+    IN_PROGRESS = "in_progress"  # 处理中
+    RESOLVED = "resolved"  # 已解决: waiting for the reporter's rating
+    RATED = "rated"  # 已评价
+    REJECTED = "rejected"  # 已驳回, with a reason
     MERGED = "merged"  # the reporter joined an earlier ticket about the same thing
+
+
+OPEN_STATUSES = (TicketStatus.RECEIVED, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS)
+
+
+class Rating(StrEnum):
+    SATISFIED = "satisfied"
+    NEUTRAL = "neutral"
+    UNSATISFIED = "unsatisfied"
 
 
 class SortState(StrEnum):
@@ -118,6 +131,45 @@ class Ticket(SQLModel, table=True):
     hold_reason: str | None = Field(default=None, max_length=16)
     # The earlier open ticket this one looks like; after a join, the ticket it was merged into.
     duplicate_of: int | None = Field(default=None, foreign_key="tickets.id")
+    anonymous: bool = False
+    assignee_id: int | None = _tg_id(nullable=True, fk="users.id")
+    accepted_at: datetime | None = None
+    rejection_reason: str | None = None
+    after_photo_file_id: str | None = None
+    rating: str | None = Field(default=None, max_length=16)
+    rating_comment: str | None = None
+    rated_at: datetime | None = None
+    # Deadlines from the taxonomy's response times; alerts raised for each (0, 1 = staff, 2 = admins).
+    accept_due_at: datetime | None = Field(default=None, index=True)
+    resolve_due_at: datetime | None = Field(default=None, index=True)
+    accept_alerts: int = 0
+    resolve_alerts: int = 0
+
+
+class TicketEvent(SQLModel, table=True):
+    """One step in a ticket's life: who moved it, when, from which state to which, and why."""
+
+    __tablename__ = "ticket_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    at: datetime
+    actor_id: int | None = _tg_id(nullable=True, fk="users.id")  # None: the bot itself (e.g. an escalation)
+    from_status: str = Field(max_length=16)
+    to_status: str = Field(max_length=16)
+    note: str | None = None
+
+
+class JobRun(SQLModel, table=True):
+    """A periodic job done for one period (e.g. the weekly report of 2026-W48), claimed by one process."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "period", name="uq_job_runs_job_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=32)
+    period: str = Field(max_length=32)
+    done_at: datetime
 
 
 class TicketFollower(SQLModel, table=True):
@@ -187,3 +239,5 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
     # When set, the sent message becomes this ticket's staff card (so later edits can find it).
     card_for_ticket_id: int | None = Field(default=None, foreign_key="tickets.id")
+    # A sender claims a row until this time before calling Telegram, so a second process leaves it alone.
+    claimed_until: datetime | None = None
