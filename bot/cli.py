@@ -52,6 +52,24 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_labels(args: argparse.Namespace) -> int:
+    """Tickets whose category a person chose or corrected, as `text,label` for `linli nlp mine`."""
+    import csv
+
+    from storage.db import make_engine, migrate, session_scope
+    from storage.tickets import sorted_by_people
+
+    engine = make_engine(_settings_or_exit().database_url)
+    migrate(engine)
+    with session_scope(engine) as session, open(args.file, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["text", "label"])
+        rows = sorted_by_people(session=session)
+        writer.writerows([t.text, t.category] for t in rows)
+    print(f"linli: wrote {len(rows)} labelled reports to {args.file}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -90,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--framework", choices=["ptb", "aiogram"], help="default: LINLI_FRAMEWORK")
         cmd.set_defaults(func=func)
+    export = sub.add_parser(
+        "export-labels", help="write reports sorted by people as text,label CSV (for nlp mine)"
+    )
+    export.add_argument("file")
+    export.set_defaults(func=_export_labels)
     sandbox = sub.add_parser("sandbox", help="run the local Bot API stand-in alone")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8081)

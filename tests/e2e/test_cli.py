@@ -80,3 +80,41 @@ async def test_migrate_creates_the_schema(tmp_path: Path) -> None:
         ["migrate"], clean_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'm.db'}"), tmp_path
     )
     assert code == 0 and "up to date" in out
+
+
+async def test_export_labels_writes_what_people_sorted(tmp_path: Path, db_url: str) -> None:
+    """Re-sorted tickets come out as text,label rows that `linli nlp mine` reads."""
+    import csv
+
+    from storage.db import make_engine, session_scope, utcnow
+    from storage.models import SortState
+    from storage.people import upsert_user
+    from storage.tickets import Sorting, create_ticket
+
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        upsert_user(session=session, user_id=5, first_name="x", username=None, now=utcnow())
+        for text, state in (
+            ("楼上天天跺脚", SortState.STAFF),
+            ("电梯坏了", SortState.AUTO),
+            ("看图", SortState.REPORTER),
+        ):
+            create_ticket(
+                session=session,
+                reporter_id=5,
+                chat_id=5,
+                message_id=1,
+                text=text,
+                building_id=None,
+                sorting=Sorting(category="noise" if "跺脚" in text else "other", state=state),
+                now=utcnow(),
+            )
+    engine.dispose()
+    out = tmp_path / "labels.csv"
+    code, said = await run(["export-labels", str(out)], clean_env(tmp_path, database_url=db_url), tmp_path)
+    assert code == 0 and "2 labelled" in said
+    with out.open(encoding="utf-8") as f:
+        assert list(csv.DictReader(f)) == [
+            {"text": "楼上天天跺脚", "label": "noise"},
+            {"text": "看图", "label": "other"},
+        ]
