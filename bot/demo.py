@@ -7,6 +7,7 @@ import sys
 
 from bot.config import load_settings
 from bot.playground import STAFF_GROUP, Playground
+from handlers import texts
 
 BUILDING_GROUP = "3号楼业主群"
 
@@ -35,15 +36,24 @@ async def run_demo(*, framework: str | None = None) -> int:
             pg.say("张阿姨", BUILDING_GROUP, "报事 3号楼电梯又坏了，老人下不了楼")
             await sb.wait_message("已收到", chat_id=pg.chat_id(BUILDING_GROUP, "张阿姨"))
             card = await sb.wait_message("报事 #1", chat_id=STAFF_GROUP.id)
-            # Staff press 已解决; the resident hears back in the group and in private.
-            pg.press("王师傅", "物业工作群", card["message_id"], label="✅ 已解决")
-            await sb.wait_message("已解决", chat_id=pg.chat_id(BUILDING_GROUP, "张阿姨"))
-            await sb.wait_message("已解决", chat_id=pg.actor("张阿姨").id)
+            # Staff accept it (she hears who handles it), then resolve it with a note.
+            pg.press("王师傅", "物业工作群", card["message_id"], label=texts.BTN_ACCEPT)
+            await sb.wait_message("已受理", chat_id=pg.actor("张阿姨").id)
+            await pg.settle()
+            pg.press("王师傅", "物业工作群", card["message_id"], label=texts.BTN_RESOLVE)
+            await sb.wait_message("处理说明", chat_id=STAFF_GROUP.id)
+            pg.say("王师傅", "物业工作群", "换了控制板，电梯已恢复运行")
+            await sb.wait_message("#1 已解决", chat_id=pg.chat_id(BUILDING_GROUP, "张阿姨"))
+            rating = await sb.wait_message("已解决", chat_id=pg.actor("张阿姨").id)
+            await pg.settle()
+            # She rates it: the loop is closed.
+            pg.press("张阿姨", "私聊", rating["message_id"], label=texts.BTN_RATE_GOOD)
+            await sb.wait_message(texts.RATE_THANKS, chat_id=pg.actor("张阿姨").id)
             await pg.settle()
         except TimeoutError as exc:
             print(sb.render_transcript())
             print(f"\ndemo failed: {exc}", file=sys.stderr)
             return 1
         print(sb.render_transcript())
-        print("\n✔ 演示完成：报事 → 已收到 #1 → 物业工作群 → 已解决 → 通知居民")
+        print("\n✔ 演示完成：报事 → 已收到 #1 → 物业工作群 → 受理 → 已解决 → 通知居民 → 满意")
     return 0

@@ -19,7 +19,20 @@ _CODE = re.compile(r"[a-z][a-z0-9_]{0,23}")
 
 
 class Op(StrEnum):
-    RESOLVE = "rs"  # staff: mark ticket resolved                      (ticket)
+    ACCEPT = "ac"  # staff: 受理                                        (ticket)
+    PROGRESS = "ip"  # staff: 处理中                                    (ticket)
+    RESOLVE = "rs"  # staff: 已解决 — asks for a note first             (ticket)
+    SKIP_NOTE = "sn"  # staff: resolve without a note                  (ticket)
+    REJECT = "rj"  # staff: 驳回 — asks for the reason first            (ticket)
+    CANCEL_STEP = "cx"  # staff: abandon the note/reason question       (ticket)
+    ASSIGN = "as"  # staff: show who can be assigned                   (ticket)
+    ASSIGN_TO = "at"  # staff: assign                                  (ticket, user)
+    RATE = "rt"  # reporter: 满意 / 一般 / 不满意                        (ticket, rating code)
+    ANONYMOUS = "an"  # reporter: hide my name                         (ticket)
+    HISTORY = "hi"  # reporter or staff: the ticket's history          (ticket)
+    TICKETS_PAGE = (
+        "tp"  # staff: a page of /tickets  (page, status code|x, building|0, category code|x, flags)
+    )
     REPORT_BUILDING = "rb"  # reporter: building of a private report   (building, 0 = unknown)
     REPORT_CANCEL = "rc"  # reporter: abandon the private report flow  ()
     SET_CATEGORY = "sc"  # reporter or staff: the ticket's category    (ticket, category code)
@@ -31,7 +44,18 @@ class Op(StrEnum):
 
 INT, CODE = "i", "c"
 SIGNATURE: dict[Op, tuple[str, ...]] = {
+    Op.ACCEPT: (INT,),
+    Op.PROGRESS: (INT,),
     Op.RESOLVE: (INT,),
+    Op.SKIP_NOTE: (INT,),
+    Op.REJECT: (INT,),
+    Op.CANCEL_STEP: (INT,),
+    Op.ASSIGN: (INT,),
+    Op.ASSIGN_TO: (INT, INT),
+    Op.RATE: (INT, CODE),
+    Op.ANONYMOUS: (INT,),
+    Op.HISTORY: (INT,),
+    Op.TICKETS_PAGE: (INT, CODE, INT, CODE, INT),
     Op.REPORT_BUILDING: (INT,),
     Op.REPORT_CANCEL: (),
     Op.SET_CATEGORY: (INT, CODE),

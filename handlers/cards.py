@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
+from handlers import texts
 from handlers.actions import EditMessage, InlineKeyboard, Media, SendMessage
 from handlers.context import Scope
-from handlers.render import ticket_card
-from storage.models import Ticket
+from handlers.render import CardPeople, display_name, ticket_card
+from storage.models import Ticket, TicketStatus
 from storage.people import get_building, get_user
-from storage.tickets import followers_of
+from storage.tickets import events_of, followers_of
+
+
+def reporter_names(scope: Scope, ticket: Ticket, *, reveal: bool = False) -> list[str]:
+    """Everyone who reported it; an anonymous reporter is 匿名 unless `reveal` (admins in private)."""
+    session = scope.session
+    first = (
+        texts.ANONYMOUS
+        if ticket.anonymous and not reveal
+        else display_name(get_user(session=session, user_id=ticket.reporter_id))
+    )
+    joined = [
+        display_name(get_user(session=session, user_id=f.user_id))
+        for f in followers_of(session=session, ticket_id=ticket.id or 0)
+    ]
+    return [first, *joined]
+
+
+def _name(scope: Scope, user_id: int | None) -> str | None:
+    return display_name(get_user(session=scope.session, user_id=user_id)) if user_id else None
 
 
 def render_card(scope: Scope, ticket: Ticket) -> tuple[str, InlineKeyboard | None]:
+    closer = ticket.resolved_by
+    if ticket.status == TicketStatus.REJECTED:
+        closer = next(
+            (e.actor_id for e in reversed(events_of(session=scope.session, ticket_id=ticket.id or 0))), None
+        )
+    people = CardPeople(
+        reporters=reporter_names(scope, ticket),
+        assignee=_name(scope, ticket.assignee_id),
+        closer=_name(scope, closer),
+    )
     return ticket_card(
         ticket=ticket,
         building=get_building(session=scope.session, building_id=ticket.building_id),
-        reporter=get_user(session=scope.session, user_id=ticket.reporter_id),
-        resolver=get_user(session=scope.session, user_id=ticket.resolved_by) if ticket.resolved_by else None,
-        followers=len(followers_of(session=scope.session, ticket_id=ticket.id or 0)),
+        people=people,
         taxonomy=scope.config.classifier.taxonomy,
         tz=scope.config.tz,
     )

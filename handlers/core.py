@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from handlers.actions import Action
 from handlers.context import CoreConfig, Ctx, Scope
+from handlers.escalation import raise_alerts
 from handlers.events import BotMembership, ButtonPress, Event, IncomingMessage
 from handlers.router import on_button, on_membership, on_message
 from handlers.scheduled import release_held_reports
@@ -54,4 +55,5 @@ class Core:
     def tick(self) -> int:
         """Run the clock's work once (reports whose question went unanswered); returns how much was done."""
         with session_scope(self.engine) as session:
-            return release_held_reports(Scope(session=session, config=self.config, now=self.clock()))
+            scope = Scope(session=session, config=self.config, now=self.clock())
+            return release_held_reports(scope) + raise_alerts(scope)

@@ -6,8 +6,7 @@ from handlers import texts
 from handlers.actions import Action, SendMessage
 from handlers.context import Ctx
 from handlers.events import IncomingMessage
-from handlers.render import display_name, main_menu, my_tickets
-from storage.tickets import tickets_of_reporter
+from handlers.render import display_name, main_menu
 
 
 def start(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
@@ -29,9 +28,3 @@ def help_text(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
 
 def coming_soon(ctx: Ctx, msg: IncomingMessage, feature: str) -> list[Action]:
     return [SendMessage(chat_id=msg.chat.id, text=texts.COMING_SOON.format(feature=feature))]
-
-
-def mine(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
-    tickets = tickets_of_reporter(session=ctx.session, reporter_id=ctx.user.id)
-    reply_to = None if msg.chat.is_private else msg.message_id
-    return [SendMessage(chat_id=msg.chat.id, text=my_tickets(tickets, ctx.now), reply_to=reply_to)]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers import texts
 from handlers.actions import Button, InlineKeyboard, ReplyKeyboard
 from handlers.callbacks import Op, encode
 from nlp import Taxonomy
-from storage.models import Building, SortState, Ticket, TicketStatus, User
+from storage.models import Building, Rating, SortState, Ticket, TicketEvent, TicketStatus, User
 
 CARD_TEXT_LIMIT = 700  # a photo caption holds 1024 characters, and the card has other lines
 SNIPPET_LIMIT = 20
@@ -65,13 +66,28 @@ def _rows(buttons: Sequence[Button], per_row: int = 3) -> tuple[tuple[Button, ..
 
 
 def receipt(ticket: Ticket, taxonomy: Taxonomy) -> tuple[str, InlineKeyboard]:
-    """已收到 with the category and a small 改分类 button for the reporter."""
+    """已收到 with the category, and small 改分类 / 匿名 buttons for the reporter."""
     if ticket.urgent:
         text = texts.REPORT_RECEIVED_URGENT.format(number=ticket.id)
     else:
         text = texts.REPORT_RECEIVED.format(number=ticket.id, category=taxonomy.name_of(ticket.category))
-    change = Button(text=texts.BTN_CHANGE_CATEGORY, data=encode(Op.CHANGE_CATEGORY, ticket.id or 0))
-    return text, InlineKeyboard(rows=((change,),))
+    buttons = [Button(text=texts.BTN_CHANGE_CATEGORY, data=encode(Op.CHANGE_CATEGORY, ticket.id or 0))]
+    if ticket.anonymous:
+        text += f"\n{texts.ANONYMOUS_SET}"
+    else:
+        buttons.append(Button(text=texts.BTN_ANONYMOUS, data=encode(Op.ANONYMOUS, ticket.id or 0)))
+    return text, InlineKeyboard(rows=(tuple(buttons),))
+
+
+def rating_keyboard(ticket: Ticket) -> InlineKeyboard:
+    choices = (
+        (texts.BTN_RATE_GOOD, Rating.SATISFIED),
+        (texts.BTN_RATE_OK, Rating.NEUTRAL),
+        (texts.BTN_RATE_BAD, Rating.UNSATISFIED),
+    )
+    return InlineKeyboard(
+        rows=(tuple(Button(text=t, data=encode(Op.RATE, ticket.id or 0, r.value)) for t, r in choices),)
+    )
 
 
 def category_question(
@@ -119,15 +135,17 @@ def _category_line(ticket: Ticket, taxonomy: Taxonomy) -> str:
     return texts.CARD_CATEGORY_PLAIN.format(category=name)
 
 
+@dataclass(frozen=True, slots=True)
+class CardPeople:
+    """Names as the card may show them (anonymous reporters already replaced by 匿名)."""
+
+    reporters: Sequence[str]
+    assignee: str | None
+    closer: str | None  # who resolved or rejected it
+
+
 def ticket_card(
-    *,
-    ticket: Ticket,
-    building: Building | None,
-    reporter: User | None,
-    resolver: User | None,
-    followers: int,
-    taxonomy: Taxonomy,
-    tz: ZoneInfo,
+    *, ticket: Ticket, building: Building | None, people: CardPeople, taxonomy: Taxonomy, tz: ZoneInfo
 ) -> tuple[str, InlineKeyboard | None]:
     lines = []
     if ticket.urgent:
@@ -145,23 +163,105 @@ def ticket_card(
         lines.append(texts.CARD_MEDIA_PHOTO)
     if ticket.voice_file_id:
         lines.append(texts.CARD_MEDIA_VOICE)
-    lines.append(texts.CARD_REPORTER.format(name=display_name(reporter)))
-    if followers:
-        lines.append(texts.CARD_FOLLOWERS.format(count=followers))
-    if ticket.status == TicketStatus.RESOLVED and ticket.resolved_at is not None:
-        when = local_time(ticket.resolved_at, tz)
-        lines.append(texts.CARD_RESOLVED_BY.format(name=display_name(resolver), when=when))
-        if ticket.resolution_note:
-            lines.append(texts.CARD_NOTE.format(note=snippet(ticket.resolution_note, 200)))
-        return "\n".join(lines), None
-    lines.append(texts.CARD_STATUS.format(status=texts.STATUS_NAMES[ticket.status]))
+    lines.append(texts.CARD_REPORTERS.format(names="、".join(people.reporters)))
+    lines.append(texts.CARD_CREATED.format(when=local_time(ticket.created_at, tz)))
+    lines.append(texts.CARD_ASSIGNEE.format(name=people.assignee or texts.CARD_UNASSIGNED))
+    match ticket.status:
+        case TicketStatus.RESOLVED | TicketStatus.RATED if ticket.resolved_at is not None:
+            lines.append(
+                texts.CARD_RESOLVED_BY.format(
+                    name=people.closer or "?", when=local_time(ticket.resolved_at, tz)
+                )
+            )
+            if ticket.resolution_note:
+                lines.append(texts.CARD_NOTE.format(note=snippet(ticket.resolution_note, 200)))
+            if ticket.after_photo_file_id:
+                lines.append(texts.CARD_AFTER_PHOTO)
+        case TicketStatus.REJECTED:
+            lines.append(
+                texts.CARD_REJECTED.format(name=people.closer or "?", reason=ticket.rejection_reason or "")
+            )
+        case _:
+            lines.append(texts.CARD_STATUS.format(status=texts.STATUS_NAMES[ticket.status]))
+    if ticket.rating:
+        rating = texts.RATING_NAMES[ticket.rating]
+        line = texts.CARD_RATING_COMMENT if ticket.rating_comment else texts.CARD_RATING
+        lines.append(line.format(rating=rating, comment=snippet(ticket.rating_comment or "", 100)))
     return "\n".join(lines), card_buttons(ticket)
 
 
-def card_buttons(ticket: Ticket) -> InlineKeyboard:
-    resolve = Button(text=texts.BTN_RESOLVE, data=encode(Op.RESOLVE, ticket.id or 0))
-    resort = Button(text=texts.BTN_RECLASSIFY, data=encode(Op.CHANGE_CATEGORY, ticket.id or 0))
-    return InlineKeyboard(rows=((resolve, resort),))
+_STATE_BUTTONS: dict[str, tuple[tuple[str, Op], ...]] = {
+    TicketStatus.RECEIVED: (
+        (texts.BTN_ACCEPT, Op.ACCEPT),
+        (texts.BTN_PROGRESS, Op.PROGRESS),
+        (texts.BTN_RESOLVE, Op.RESOLVE),
+        (texts.BTN_REJECT, Op.REJECT),
+        (texts.BTN_ASSIGN, Op.ASSIGN),
+        (texts.BTN_RECLASSIFY, Op.CHANGE_CATEGORY),
+    ),
+    TicketStatus.ACCEPTED: (
+        (texts.BTN_PROGRESS, Op.PROGRESS),
+        (texts.BTN_RESOLVE, Op.RESOLVE),
+        (texts.BTN_REJECT, Op.REJECT),
+        (texts.BTN_ASSIGN, Op.ASSIGN),
+        (texts.BTN_RECLASSIFY, Op.CHANGE_CATEGORY),
+    ),
+    TicketStatus.IN_PROGRESS: (
+        (texts.BTN_RESOLVE, Op.RESOLVE),
+        (texts.BTN_REJECT, Op.REJECT),
+        (texts.BTN_ASSIGN, Op.ASSIGN),
+        (texts.BTN_RECLASSIFY, Op.CHANGE_CATEGORY),
+    ),
+}
+
+
+def card_buttons(ticket: Ticket) -> InlineKeyboard | None:
+    """The buttons that make sense in the ticket's state; none once it is closed."""
+    choices = _STATE_BUTTONS.get(ticket.status)
+    if not choices:
+        return None
+    return InlineKeyboard(rows=_rows([Button(text=t, data=encode(op, ticket.id or 0)) for t, op in choices]))
+
+
+def staff_choice(ticket: Ticket, staff: Sequence[User]) -> InlineKeyboard:
+    buttons = [Button(text=display_name(u), data=encode(Op.ASSIGN_TO, ticket.id or 0, u.id)) for u in staff]
+    back = Button(text=texts.BTN_BACK, data=encode(Op.CATEGORY_BACK, ticket.id or 0))
+    return InlineKeyboard(rows=(*_rows(buttons), (back,)))
+
+
+def step_keyboard(ticket: Ticket, *, skippable: bool) -> InlineKeyboard:
+    cancel = Button(text=texts.BTN_CANCEL, data=encode(Op.CANCEL_STEP, ticket.id or 0))
+    if not skippable:
+        return InlineKeyboard(rows=((cancel,),))
+    return InlineKeyboard(
+        rows=((Button(text=texts.BTN_NO_NOTE, data=encode(Op.SKIP_NOTE, ticket.id or 0)), cancel),)
+    )
+
+
+def duration(delta: timedelta) -> str:
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 60 * 24)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return texts.DURATION_DAYS.format(d=days, h=hours)
+    if hours:
+        return texts.DURATION_HOURS.format(h=hours, m=mins)
+    return texts.DURATION_MINUTES.format(m=mins)
+
+
+def history(events: Sequence[TicketEvent], names: Mapping[int, str], tz: ZoneInfo) -> str:
+    lines = [texts.HISTORY_TITLE]
+    for event in events:
+        who = names.get(event.actor_id, texts.SYSTEM_ACTOR) if event.actor_id else texts.SYSTEM_ACTOR
+        if event.from_status:
+            change = f"{texts.STATUS_NAMES[event.from_status]}→{texts.STATUS_NAMES[event.to_status]}"
+        else:
+            change = texts.HISTORY_CREATED
+        note = f"（{snippet(event.note, 60)}）" if event.note else ""
+        lines.append(
+            texts.HISTORY_LINE.format(when=local_time(event.at, tz), who=who, change=change, note=note)
+        )
+    return "\n".join(lines)
 
 
 # --- menus and lists
@@ -176,9 +276,9 @@ def building_choice(buildings: Sequence[Building]) -> InlineKeyboard:
     return InlineKeyboard(rows=(*_rows(buttons), last))
 
 
-def my_tickets(tickets: Sequence[Ticket], now: datetime) -> str:
+def my_tickets(tickets: Sequence[Ticket], now: datetime) -> tuple[str, InlineKeyboard | None]:
     if not tickets:
-        return texts.MY_TICKETS_NONE
+        return texts.MY_TICKETS_NONE, None
     lines = [texts.MY_TICKETS_TITLE]
     for t in tickets:
         lines.append(
@@ -189,4 +289,38 @@ def my_tickets(tickets: Sequence[Ticket], now: datetime) -> str:
                 snippet=snippet(t.text) if t.text else texts.NO_TEXT,
             )
         )
-    return "\n".join(lines)
+    buttons = [
+        Button(text=texts.BTN_HISTORY.format(number=t.id), data=encode(Op.HISTORY, t.id or 0))
+        for t in tickets
+    ]
+    return "\n".join(lines), InlineKeyboard(rows=_rows(buttons))
+
+
+def ticket_lines(
+    tickets: Sequence[Ticket], names: Mapping[int, str], taxonomy: Taxonomy, now: datetime
+) -> list[str]:
+    """One line per ticket for /tickets; `names` maps building id → name."""
+    lines = []
+    for t in tickets:
+        overdue = (
+            t.status == TicketStatus.RECEIVED and t.accept_due_at is not None and t.accept_due_at <= now
+        ) or (
+            t.status in (TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS)
+            and t.resolve_due_at is not None
+            and t.resolve_due_at <= now
+        )
+        flags = (texts.TICKETS_URGENT_FLAG if t.urgent else "") + (
+            texts.TICKETS_OVERDUE_FLAG if overdue else ""
+        )
+        lines.append(
+            texts.TICKETS_LINE.format(
+                number=t.id,
+                status=texts.STATUS_NAMES[t.status],
+                building=names.get(t.building_id or 0, texts.UNKNOWN_BUILDING),
+                category=taxonomy.name_of(t.category),
+                flags=flags,
+                age=age(t.created_at, now),
+                snippet=snippet(t.text, 16) if t.text else texts.NO_TEXT,
+            )
+        )
+    return lines

@@ -13,8 +13,9 @@ from typing import Any
 
 from handlers import texts
 from handlers.actions import Action, AnswerButton, EditMessage, SendMessage
-from handlers.cards import post_card
+from handlers.cards import card_edit, post_card
 from handlers.context import Ctx
+from handlers.escalation import deadlines
 from handlers.events import ButtonPress, IncomingMessage
 from handlers.render import (
     building_choice,
@@ -29,7 +30,7 @@ from nlp import DUPLICATE_THRESHOLD, Classification, extract_location, normalize
 from storage.conversations import clear_state, get_state, set_state
 from storage.models import Building, Hold, SortState, Ticket
 from storage.people import get_building, list_buildings
-from storage.tickets import Sorting, create_ticket, open_tickets_in_building
+from storage.tickets import Sorting, create_ticket, get_ticket, open_tickets_in_building
 
 FLOW = "report"
 STEP_DESCRIBE = "describe"
@@ -82,6 +83,7 @@ def file_report(ctx: Ctx, draft: dict[str, Any], building_id: int | None, reply_
     hold = None
     if not result.urgent:
         hold = Hold.DUPLICATE if earlier else Hold.CATEGORY if not result.confident else None
+    accept_due, resolve_due = deadlines(ctx, category=result.category, urgent=result.urgent, since=ctx.now)
     ticket = create_ticket(
         session=ctx.session,
         reporter_id=ctx.user.id,
@@ -93,6 +95,9 @@ def file_report(ctx: Ctx, draft: dict[str, Any], building_id: int | None, reply_
         now=ctx.now,
         photo_file_id=draft.get("photo"),
         voice_file_id=draft.get("voice"),
+        anonymous=bool(draft.get("anonymous")),
+        accept_due_at=accept_due,
+        resolve_due_at=resolve_due,
         hold=hold,
         held_until=ctx.now + HOLD,
         duplicate_of=earlier.id if earlier else None,
@@ -235,4 +240,20 @@ def cancel(ctx: Ctx, press: ButtonPress) -> list[Action]:
         AnswerButton(callback_id=press.callback_id),
         EditMessage(chat_id=press.chat.id, message_id=press.message_id, text=texts.REPORT_CANCELLED),
         SendMessage(chat_id=press.chat.id, text=texts.REPORT_CANCELLED, keyboard=main_menu()),
+    ]
+
+
+def make_anonymous(ctx: Ctx, press: ButtonPress, ticket_id: int) -> list[Action]:
+    """The 匿名 button on the receipt: from now on no message or card shows the reporter's name."""
+    ticket = get_ticket(session=ctx.session, ticket_id=ticket_id, for_update=True)
+    if ticket is None or ticket.reporter_id != ctx.user.id:
+        return [AnswerButton(callback_id=press.callback_id, text=texts.ONLY_THE_REPORTER)]
+    ticket.anonymous = True
+    ctx.session.add(ticket)
+    text, keyboard = receipt(ticket, ctx.config.classifier.taxonomy)
+    card = card_edit(ctx, ticket)
+    return [
+        AnswerButton(callback_id=press.callback_id, text=texts.ANONYMOUS_SET),
+        EditMessage(chat_id=press.chat.id, message_id=press.message_id, text=text, keyboard=keyboard),
+        *([card] if card else []),
     ]

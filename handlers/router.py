@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers import duplicates, menu, reports, resolution, roles, sorting, texts
+from handlers import duplicates, menu, rating, reports, roles, sorting, staff, texts, ticket_views
 from handlers.actions import Action, AnswerButton, SendMessage
 from handlers.callbacks import Op, decode
 from handlers.context import Ctx
 from handlers.events import BotMembership, ButtonPress, IncomingMessage
 from handlers.parsing import parse_command, strip_mention, strip_report_prefix
 from storage.conversations import clear_state
+from storage.models import TicketStatus
 from storage.people import set_chat_active
 
 CommandHandler = Callable[[Ctx, IncomingMessage, str], list[Action]]
@@ -28,9 +29,14 @@ COMMANDS: dict[str, CommandHandler] = {
     "start": lambda ctx, msg, _: menu.start(ctx, msg),
     "help": lambda ctx, msg, _: menu.help_text(ctx, msg),
     "menu": lambda ctx, msg, _: menu.start(ctx, msg),
-    "mine": lambda ctx, msg, _: menu.mine(ctx, msg),
+    "mine": lambda ctx, msg, _: ticket_views.mine(ctx, msg),
     "report": _report_command,
-    "resolve": resolution.resolve_command,
+    "accept": staff.move_command(TicketStatus.ACCEPTED, "accept"),
+    "resolve": staff.move_command(TicketStatus.RESOLVED, "resolve"),
+    "reject": staff.move_command(TicketStatus.REJECTED, "reject"),
+    "assign": staff.assign_command,
+    "tickets": ticket_views.tickets_command,
+    "ticket": ticket_views.ticket_command,
     "reclassify": sorting.reclassify_command,
     "staff": roles.grant_staff,
     "leader": roles.grant_leader,
@@ -39,7 +45,7 @@ COMMANDS: dict[str, CommandHandler] = {
 
 MENU_BUTTONS: dict[str, Callable[[Ctx, IncomingMessage], list[Action]]] = {
     texts.BTN_REPORT: reports.start_private,
-    texts.BTN_MY_TICKETS: menu.mine,
+    texts.BTN_MY_TICKETS: ticket_views.mine,
     texts.BTN_POINTS: lambda ctx, msg: menu.coming_soon(ctx, msg, texts.BTN_POINTS),
     texts.BTN_POLLS: lambda ctx, msg: menu.coming_soon(ctx, msg, texts.BTN_POLLS),
     texts.BTN_HELP: menu.help_text,
@@ -55,6 +61,16 @@ def on_message(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
         if handler is not None:
             return handler(ctx, msg, command.args)
         return menu.help_text(ctx, msg) if msg.chat.is_private else []
+    if msg.chat.is_private and (button := MENU_BUTTONS.get(msg.text.strip())) is not None:
+        # A menu button always works, even in the middle of a flow: elderly users press what they see.
+        clear_state(session=ctx.session, user_id=ctx.user.id, chat_id=msg.chat.id)
+        return button(ctx, msg)
+    if (photo_closed := staff.after_photo(ctx, msg)) is not None:
+        return photo_closed
+    if staff.in_step(ctx, msg):
+        return staff.answer_step(ctx, msg)
+    if rating.in_step(ctx, msg):
+        return rating.answer_why(ctx, msg)
     if msg.chat.is_private:
         return _private(ctx, msg)
     if msg.chat.is_group:
@@ -63,11 +79,6 @@ def on_message(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
 
 
 def _private(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
-    button = MENU_BUTTONS.get(msg.text.strip())
-    if button is not None:
-        # A menu button always works, even in the middle of a flow: elderly users press what they see.
-        clear_state(session=ctx.session, user_id=ctx.user.id, chat_id=msg.chat.id)
-        return button(ctx, msg)
     if reports.in_private_flow(ctx, msg):
         return reports.continue_private(ctx, msg)
     return menu.help_text(ctx, msg)
@@ -89,8 +100,33 @@ def on_button(ctx: Ctx, press: ButtonPress) -> list[Action]:
     if callback is None:
         return [AnswerButton(callback_id=press.callback_id, text=texts.BUTTON_INVALID)]
     match callback.op:
+        case Op.ACCEPT:
+            return staff.press_move(ctx, press, callback.int(0), TicketStatus.ACCEPTED)
+        case Op.PROGRESS:
+            return staff.press_move(ctx, press, callback.int(0), TicketStatus.IN_PROGRESS)
         case Op.RESOLVE:
-            return resolution.resolve_button(ctx, press, callback.int(0))
+            return staff.press_needing_words(ctx, press, callback.int(0), TicketStatus.RESOLVED)
+        case Op.REJECT:
+            return staff.press_needing_words(ctx, press, callback.int(0), TicketStatus.REJECTED)
+        case Op.SKIP_NOTE:
+            return staff.skip_note(ctx, press, callback.int(0))
+        case Op.CANCEL_STEP:
+            return staff.cancel_step(ctx, press, callback.int(0))
+        case Op.ASSIGN:
+            return staff.show_staff(ctx, press, callback.int(0))
+        case Op.ASSIGN_TO:
+            return staff.assign_to(ctx, press, callback.int(0), callback.int(1))
+        case Op.RATE:
+            return rating.rate(ctx, press, callback.int(0), callback.code(1))
+        case Op.ANONYMOUS:
+            return reports.make_anonymous(ctx, press, callback.int(0))
+        case Op.HISTORY:
+            return ticket_views.history_button(ctx, press, callback.int(0))
+        case Op.TICKETS_PAGE:
+            page, status, building, category, flags = callback.args
+            return ticket_views.turn_page(
+                ctx, press, int(page), str(status), int(building), str(category), int(flags)
+            )
         case Op.REPORT_BUILDING:
             return reports.choose_building(ctx, press, callback.int(0))
         case Op.REPORT_CANCEL:

@@ -28,6 +28,8 @@ HELP_STAFF = (
     "• /bind 3号楼 — 在楼栋群里发送，把本群绑定到楼栋\n"
     "• /resolve 12 说明 — 把 #12 标记为已解决\n"
     "• /reclassify 12 noise — 给 #12 改分类\n"
+    "• /tickets [状态/楼栋/分类/紧急/超时/我的] — 报事列表；/ticket 12 — 详情和处理记录\n"
+    "• /accept 12、/reject 12 理由、/assign 12 — 受理、驳回、指派\n"
     "• /leader — 回复某人的消息，设为楼栋长"
 )
 HELP_ADMIN = "\n• /staff — 回复某人的消息或 /staff 用户ID，设为工作人员"
@@ -60,7 +62,6 @@ CARD_CATEGORY_REPORTER = "分类：{category}（居民选择）"
 CARD_CATEGORY_STAFF = "分类：{category}（工作人员改分类）"
 CARD_CATEGORY_UNSORTED = "分类：未分类（猜测：{category}）"
 CARD_LOCATION = "位置：{location}"
-CARD_FOLLOWERS = "同一件事的邻居：另有 {count} 人"
 CARD_TEXT = "内容：{text}"
 CARD_MEDIA_PHOTO = "📷 附照片"
 CARD_MEDIA_VOICE = "🎤 附语音"
@@ -68,6 +69,14 @@ CARD_REPORTER = "报事人：{name}"
 CARD_STATUS = "状态：{status}"
 CARD_RESOLVED_BY = "状态：已解决 ✅（{name}，{when}）"
 CARD_NOTE = "说明：{note}"
+CARD_REPORTERS = "报事人：{names}"
+CARD_ASSIGNEE = "负责人：{name}"
+CARD_UNASSIGNED = "未指派"
+CARD_CREATED = "报事时间：{when}"
+CARD_REJECTED = "状态：已驳回 ❌（{name}）\n理由：{reason}"
+CARD_RATING = "评价：{rating}"
+CARD_RATING_COMMENT = "评价：{rating}（{comment}）"
+CARD_AFTER_PHOTO = "📷 有处理后照片"
 BTN_RESOLVE = "✅ 已解决"
 BTN_RECLASSIFY = "🏷 改分类"
 BTN_CHANGE_CATEGORY = "改分类"
@@ -75,7 +84,85 @@ BTN_BACK = "↩ 返回"
 UNKNOWN_BUILDING = "未知楼栋"
 NO_TEXT = "（无文字）"
 
-STATUS_NAMES = {"received": "已收到", "resolved": "已解决", "merged": "已合并"}
+STATUS_NAMES = {
+    "received": "已收到",
+    "accepted": "已受理",
+    "in_progress": "处理中",
+    "resolved": "已解决",
+    "rated": "已评价",
+    "rejected": "已驳回",
+    "merged": "已合并",
+}
+RATING_NAMES = {"satisfied": "😊 满意", "neutral": "😐 一般", "unsatisfied": "😞 不满意"}
+
+# Workflow
+ALREADY_IN_STATE = "#{number} 已经是「{status}」了。"
+RATE_ONLY_RESOLVED = "#{number} 还没有解决，暂时不能评价。"
+CANNOT_MOVE = "#{number} 现在是「{status}」，不能改为「{to}」。"
+NOTICE_ACCEPTED = "#{number} 已受理 👷 由 {name} 负责处理。"
+NOTICE_REJECTED = "#{number} 未能受理 ❌\n理由：{reason}"
+NOTICE_REOPENED = "#{number} 已重新打开，工作人员会再处理。"
+STAFF_REOPENED = "🔁 #{number} 居民不满意，已重新打开：{why}"
+BTN_ACCEPT = "👷 受理"
+BTN_PROGRESS = "🔧 处理中"
+BTN_REJECT = "❌ 驳回"
+BTN_ASSIGN = "👤 指派"
+BTN_NO_NOTE = "不用说明"
+ASK_REJECT_REASON = "请发送驳回 #{number} 的理由（一句话），或点「取消」。"
+ASK_RESOLVE_NOTE = "请发一句 #{number} 的处理说明（可以附一张处理后的照片），或点「不用说明」。"
+STEP_CANCELLED = "已取消。"
+STEP_NEEDS_TEXT = "请发一句话的说明。"
+MOVED_TOAST = "#{number} 已改为「{status}」"
+ASSIGN_CHOOSE = "把 #{number} 指派给谁？"
+ASSIGNED = "#{number} 已指派给 {name}"
+ASSIGNED_PRIVATE = "您被指派处理 #{number}（{building}）：{snippet}"
+NO_STAFF = "还没有工作人员，请管理员先用 /staff 设置。"
+NOT_STAFF_MEMBER = "{name} 不是工作人员。"
+TICKET_USAGE = "用法：/{command} 编号，例如 /{command} 12"
+REJECT_USAGE = "用法：/reject 编号 理由，例如 /reject 12 不属于物业管理范围"
+AFTER_PHOTO_USAGE = "要用照片结案，请回复 #编号 的工单卡片，并在照片说明里写「已解决」。"
+
+# Rating
+BTN_RATE_GOOD = "😊 满意"
+BTN_RATE_OK = "😐 一般"
+BTN_RATE_BAD = "😞 不满意"
+RATE_THANKS = "谢谢您的评价！"
+RATE_WHY = "请用一句话说说 #{number} 哪里不满意，我们会重新处理。"
+RATE_EXPIRED = "评价时间已过。"
+RATE_ONLY_REPORTER = "只有报事人可以评价。"
+
+# Anonymity
+BTN_ANONYMOUS = "🙈 匿名"
+ANONYMOUS = "匿名"
+ANONYMOUS_SET = "（已设为匿名：群里和工作群都不会显示您的名字）"
+ANONYMOUS_PREFIX = "匿名"
+
+# Ticket lists and history
+TICKETS_TITLE = "报事列表（{filters}）共 {total} 件，第 {page}/{pages} 页："
+TICKETS_LINE = "#{number} [{status}] {building} · {category}{flags} · {age} · {snippet}"
+TICKETS_NONE = "没有符合条件的报事。"
+TICKETS_OPEN = "未办结"
+TICKETS_URGENT_FLAG = " 🚨"
+TICKETS_OVERDUE_FLAG = " ⏰"
+TICKETS_USAGE = "用法：/tickets [状态] [楼栋] [分类] [紧急] [超时] [我的]，例如 /tickets 3号楼 超时"
+BTN_PREV = "◀ 上一页"
+BTN_NEXT = "下一页 ▶"
+BTN_HISTORY = "#{number} 进度"
+HISTORY_TITLE = "处理记录："
+HISTORY_LINE = "{when} {who}：{change}{note}"
+HISTORY_CREATED = "报事"
+SYSTEM_ACTOR = "系统"
+STAFF_ACTOR = "工作人员"
+NOT_YOUR_TICKET = "这不是您的报事。"
+
+# Escalation (吹哨)
+ESCALATION_STAFF = "⏰ 超时 #{number} · {building} · {category}\n{what}已 {elapsed}（时限 {limit}）\n负责人：{assignee}\n内容：{snippet}"
+ESCALATION_ADMIN = "⏰ #{number}（{building}）{what}已 {elapsed}，时限 {limit}，工作群已提醒过一次，请督办。"
+ESC_NOT_ACCEPTED = "未受理"
+ESC_NOT_RESOLVED = "未解决"
+DURATION_DAYS = "{d}天{h}小时"
+DURATION_HOURS = "{h}小时{m}分"
+DURATION_MINUTES = "{m}分钟"
 
 # Sorting
 CHOOSE_CATEGORY = "请选择正确的分类："
@@ -89,12 +176,7 @@ UNKNOWN_CATEGORY = "没有「{given}」这个分类。可选：{choices}"
 
 # Resolution
 RESOLVED_NOTICE = "#{number} 已解决 ✅"
-RESOLVED_NOTICE_NOTE = "#{number} 已解决 ✅\n说明：{note}"
 RESOLVED_PRIVATE = "您报的事 #{number}（{snippet}）已解决 ✅"
-RESOLVED_PRIVATE_NOTE = "您报的事 #{number}（{snippet}）已解决 ✅\n说明：{note}"
-RESOLVE_DONE_TOAST = "#{number} 已标记为已解决"
-RESOLVE_ALREADY = "#{number} 已经解决过了"
-RESOLVE_USAGE = "用法：/resolve 编号 说明，例如 /resolve 12 电梯已修好"
 
 # My tickets
 MY_TICKETS_NONE = "您还没有报过事。点「我要报事」就可以报。"

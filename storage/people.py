@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import Building, Chat, Role, User
 from storage.race import get_or_create
@@ -72,3 +72,17 @@ def list_buildings(*, session: Session) -> list[Building]:
 def bind_chat(*, session: Session, chat: Chat, building: Building) -> None:
     chat.building_id = building.id
     session.add(chat)
+
+
+def staff_members(*, session: Session, admin_ids: frozenset[int]) -> list[User]:
+    """Everyone who may be assigned a ticket: staff, and admins the bot has met."""
+    query = (
+        select(User)
+        .where((User.role == Role.STAFF) | col(User.id).in_(admin_ids))
+        .order_by(col(User.first_name))
+    )
+    return list(session.exec(query))
+
+
+def users_by_ids(*, session: Session, ids: frozenset[int]) -> list[User]:
+    return list(session.exec(select(User).where(col(User.id).in_(ids)).order_by(col(User.id)))) if ids else []

@@ -6,9 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from storage.models import Hold, Reclassification, SortState, Ticket, TicketFollower, TicketStatus
+from storage.models import (
+    OPEN_STATUSES,
+    Hold,
+    Reclassification,
+    SortState,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+    TicketStatus,
+)
 from storage.race import get_or_create
 
 
@@ -40,6 +49,9 @@ def create_ticket(
     hold: Hold | None = None,
     held_until: datetime | None = None,
     duplicate_of: int | None = None,
+    anonymous: bool = False,
+    accept_due_at: datetime | None = None,
+    resolve_due_at: datetime | None = None,
 ) -> Ticket:
     ticket = Ticket(
         building_id=building_id,
@@ -59,11 +71,19 @@ def create_ticket(
         hold_reason=hold,
         held_until=held_until if hold else None,
         duplicate_of=duplicate_of,
+        anonymous=anonymous,
+        accept_due_at=accept_due_at,
+        resolve_due_at=resolve_due_at,
         created_at=now,
         updated_at=now,
     )
     session.add(ticket)
     session.flush()  # assigns the number the reporter is told at once
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id or 0, at=now, actor_id=reporter_id, from_status="", to_status=ticket.status
+        )
+    )
     return ticket
 
 
@@ -72,18 +92,102 @@ def get_ticket(*, session: Session, ticket_id: int, for_update: bool = False) ->
     return session.get(Ticket, ticket_id, with_for_update=for_update)
 
 
-def resolve_ticket(*, session: Session, ticket: Ticket, by: int, note: str | None, now: datetime) -> bool:
-    """False when the ticket was already resolved: a second press changes nothing."""
-    if ticket.status == TicketStatus.RESOLVED:
-        return False
-    ticket.status = TicketStatus.RESOLVED
-    ticket.resolved_by = by
-    ticket.resolution_note = note or None
-    ticket.resolved_at = now
-    ticket.updated_at = now
-    ticket.hold_reason = ticket.held_until = None  # staff acted on it: no longer waiting for the reporter
+def record_transition(
+    *,
+    session: Session,
+    ticket: Ticket,
+    to: TicketStatus,
+    actor_id: int | None,
+    note: str | None,
+    now: datetime,
+) -> TicketEvent:
+    """Move the ticket and write the step into its history. Whether the move is allowed is the caller's
+    question (handlers/workflow.py holds the rules); this only records it."""
+    event = TicketEvent(
+        ticket_id=ticket.id or 0,
+        at=now,
+        actor_id=actor_id,
+        from_status=ticket.status,
+        to_status=to,
+        note=note,
+    )
+    ticket.status, ticket.updated_at = to, now
+    ticket.hold_reason = ticket.held_until = None  # someone acted on it: no longer waiting for the reporter
     session.add(ticket)
-    return True
+    session.add(event)
+    return event
+
+
+def events_of(*, session: Session, ticket_id: int) -> list[TicketEvent]:
+    query = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(col(TicketEvent.id))
+    return list(session.exec(query))
+
+
+def ticket_by_card(*, session: Session, chat_id: int, message_id: int) -> Ticket | None:
+    query = select(Ticket).where(Ticket.card_chat_id == chat_id, Ticket.card_message_id == message_id)
+    return session.exec(query).first()
+
+
+def overdue_tickets(*, session: Session, now: datetime, limit: int = 100) -> list[Ticket]:
+    """Open tickets past a deadline with alerts still to raise, locked so a second process skips them."""
+    not_accepted = (
+        (Ticket.status == TicketStatus.RECEIVED)
+        & (col(Ticket.accept_due_at) <= now)
+        & (Ticket.accept_alerts < 2)
+    )
+    not_resolved = (
+        col(Ticket.status).in_([TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS])
+        & (col(Ticket.resolve_due_at) <= now)
+        & (Ticket.resolve_alerts < 2)
+    )
+    query = (
+        select(Ticket)
+        .where(col(Ticket.held_until).is_(None), not_accepted | not_resolved)
+        .order_by(col(Ticket.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.exec(query))
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilter:
+    status: str | None = None
+    building_id: int | None = None
+    category: str | None = None
+    urgent: bool = False
+    overdue: bool = False
+    assignee_id: int | None = None
+
+
+def list_tickets(
+    *, session: Session, where: TicketFilter, now: datetime, offset: int, limit: int
+) -> tuple[list[Ticket], int]:
+    """A page of tickets, newest first, and how many match in all. Without a status: the open ones."""
+    query = select(Ticket).where(Ticket.status != TicketStatus.MERGED)
+    if where.status:
+        query = query.where(Ticket.status == where.status)
+    else:
+        query = query.where(col(Ticket.status).in_(OPEN_STATUSES))
+    if where.building_id is not None:
+        query = query.where(Ticket.building_id == where.building_id)
+    if where.category:
+        query = query.where(Ticket.category == where.category)
+    if where.urgent:
+        query = query.where(col(Ticket.urgent).is_(True))
+    if where.assignee_id is not None:
+        query = query.where(Ticket.assignee_id == where.assignee_id)
+    if where.overdue:
+        query = query.where(
+            ((Ticket.status == TicketStatus.RECEIVED) & (col(Ticket.accept_due_at) <= now))
+            | (
+                col(Ticket.status).in_([TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS])
+                & (col(Ticket.resolve_due_at) <= now)
+            )
+        )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    page = session.exec(query.order_by(col(Ticket.id).desc()).offset(offset).limit(limit))
+    return list(page), int(total)
 
 
 def set_category(
@@ -147,8 +251,15 @@ def open_tickets_in_building(
 
 def merge_into(*, session: Session, ticket: Ticket, target: Ticket, now: datetime) -> None:
     """The reporter says it is the same thing: this ticket folds into the target, and they follow it."""
-    ticket.status, ticket.duplicate_of, ticket.updated_at = TicketStatus.MERGED, target.id, now
-    release_hold(session=session, ticket=ticket)
+    record_transition(
+        session=session,
+        ticket=ticket,
+        to=TicketStatus.MERGED,
+        actor_id=ticket.reporter_id,
+        note=f"#{target.id}",
+        now=now,
+    )
+    ticket.duplicate_of = target.id
     add_follower(
         session=session,
         ticket_id=target.id or 0,

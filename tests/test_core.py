@@ -95,7 +95,11 @@ async def test_group_report_gets_a_number_and_reaches_staff(h: Harness, engine) 
     assert "#1 · 3号楼" in card.text and "电梯又坏了" in card.text and "张阿姨" in card.text
     assert "设施报修（依据：电梯" in card.text
     assert buttons_of(card) == [
+        (texts.BTN_ACCEPT, encode(Op.ACCEPT, 1)),
+        (texts.BTN_PROGRESS, encode(Op.PROGRESS, 1)),
         (texts.BTN_RESOLVE, encode(Op.RESOLVE, 1)),
+        (texts.BTN_REJECT, encode(Op.REJECT, 1)),
+        (texts.BTN_ASSIGN, encode(Op.ASSIGN, 1)),
         (texts.BTN_RECLASSIFY, encode(Op.CHANGE_CATEGORY, 1)),
     ]
     [ticket] = tickets(engine)
@@ -157,15 +161,27 @@ async def test_staff_button_resolves_and_tells_the_reporter(h: Harness, engine) 
     await h.deliveries()
     card_id = tickets(engine)[0].card_message_id
 
-    toast, edit = h.press(STAFF_CHAT, STAFF, encode(Op.RESOLVE, 1), message_id=card_id)
-    assert isinstance(toast, AnswerButton) and toast.text == texts.RESOLVE_DONE_TOAST.format(number=1)
+    toast, ask = h.press(STAFF_CHAT, STAFF, encode(Op.RESOLVE, 1), message_id=card_id)
+    assert isinstance(toast, AnswerButton) and toast.text is None
+    assert ask.text == texts.ASK_RESOLVE_NOTE.format(number=1)
+    assert [label for label, _ in buttons_of(ask)] == [texts.BTN_NO_NOTE, texts.BTN_CANCEL]
+    assert tickets(engine)[0].status == TicketStatus.RECEIVED  # nothing happens before the note step
+
+    toast, _, edit = h.press(STAFF_CHAT, STAFF, encode(Op.SKIP_NOTE, 1), message_id=card_id + 1)
+    assert toast.text == texts.MOVED_TOAST.format(number=1, status="已解决")
     assert isinstance(edit, EditMessage) and edit.message_id == card_id
     assert "已解决" in edit.text and "王师傅" in edit.text and edit.keyboard is None
 
     group_notice, private_notice = await h.deliveries()
     assert (group_notice.chat_id, group_notice.reply_to) == (GROUP_3.id, report_message)
     assert group_notice.text == texts.RESOLVED_NOTICE.format(number=1)
+    assert group_notice.keyboard is None  # the rating goes where only she reads it
     assert private_notice.chat_id == RESIDENT.id and "已解决" in private_notice.text
+    assert [label for label, _ in buttons_of(private_notice)] == [
+        texts.BTN_RATE_GOOD,
+        texts.BTN_RATE_OK,
+        texts.BTN_RATE_BAD,
+    ]
     assert tickets(engine)[0].status == TicketStatus.RESOLVED
 
 
@@ -173,10 +189,10 @@ async def test_second_press_changes_nothing(h: Harness, engine) -> None:
     bound(h)
     h.say(GROUP_3, RESIDENT, "报事 电梯坏了")
     await h.deliveries()
-    h.press(STAFF_CHAT, STAFF, encode(Op.RESOLVE, 1))
+    h.say(STAFF_CHAT, STAFF, "/resolve 1")
     await h.deliveries()
     [toast] = h.press(STAFF_CHAT, ADMIN, encode(Op.RESOLVE, 1))
-    assert toast.text == texts.RESOLVE_ALREADY.format(number=1)
+    assert toast.text == texts.ALREADY_IN_STATE.format(number=1, status="已解决")
     assert await h.deliveries() == []
     assert tickets(engine)[0].resolved_by == STAFF.id
 
@@ -185,8 +201,9 @@ async def test_resident_cannot_press_the_staff_button(h: Harness, engine) -> Non
     bound(h)
     h.say(GROUP_3, RESIDENT, "报事 电梯坏了")
     await h.deliveries()
-    [toast] = h.press(STAFF_CHAT, RESIDENT, encode(Op.RESOLVE, 1))
-    assert toast.text == texts.DENY_STAFF_ONLY
+    for op in (Op.RESOLVE, Op.ACCEPT, Op.PROGRESS, Op.REJECT, Op.ASSIGN, Op.SKIP_NOTE):
+        [toast] = h.press(STAFF_CHAT, RESIDENT, encode(op, 1))
+        assert toast.text in (texts.DENY_STAFF_ONLY, texts.BUTTON_INVALID)
     assert await h.deliveries() == []
     assert tickets(engine)[0].status == TicketStatus.RECEIVED
 
@@ -213,12 +230,12 @@ async def test_resolve_command_with_a_note(h: Harness, engine) -> None:
     h.say(GROUP_3, RESIDENT, "报事 电梯坏了")
     await h.deliveries()
     [reply, edit] = h.say(STAFF_CHAT, STAFF, "/resolve #1 电梯已修好，换了控制板")
-    assert reply.text == texts.RESOLVE_DONE_TOAST.format(number=1)
+    assert reply.text == texts.MOVED_TOAST.format(number=1, status="已解决")
     assert isinstance(edit, EditMessage) and "电梯已修好" in edit.text
     [notice] = await h.deliveries()
-    assert notice.text == texts.RESOLVED_NOTICE_NOTE.format(number=1, note="电梯已修好，换了控制板")
+    assert notice.text == texts.RESOLVED_NOTICE.format(number=1) + "\n说明：电梯已修好，换了控制板"
     [usage] = h.say(STAFF_CHAT, STAFF, "/resolve 电梯")
-    assert usage.text == texts.RESOLVE_USAGE
+    assert usage.text == texts.TICKET_USAGE.format(command="resolve")
     [refusal] = h.say(GROUP_3, RESIDENT, "/resolve 1 我自己修好了")
     assert refusal.text == texts.DENY_STAFF_ONLY
 

@@ -45,7 +45,10 @@ def rows(engine, model=Ticket) -> list:
 async def test_confident_report_names_its_category_and_offers_a_change(h: Harness, engine) -> None:
     [reply] = h.say(GROUP_3, RESIDENT, "报事 晚上11点楼上还在装修电钻声吵得睡不着")
     assert "分类：噪音扰民" in reply.text
-    assert buttons_of(reply) == [(texts.BTN_CHANGE_CATEGORY, encode(Op.CHANGE_CATEGORY, 1))]
+    assert buttons_of(reply) == [
+        (texts.BTN_CHANGE_CATEGORY, encode(Op.CHANGE_CATEGORY, 1)),
+        (texts.BTN_ANONYMOUS, encode(Op.ANONYMOUS, 1)),
+    ]
     [card] = await h.deliveries()
     assert "噪音扰民（依据：" in card.text
     assert rows(engine)[0].category == "noise"
@@ -166,7 +169,7 @@ async def test_duplicate_report_offers_the_earlier_ticket_and_join_shares_update
     assert refused.text == texts.ONLY_THE_REPORTER
     _, joined, card = h.press(GROUP_3, NEIGHBOUR, join[1])
     assert joined.text == texts.JOINED.format(number=1)
-    assert "另有 1 人" in card.text
+    assert "报事人：张阿姨、刘大爷" in card.text
     [follower] = rows(engine, TicketFollower)
     assert (follower.ticket_id, follower.user_id) == (1, NEIGHBOUR.id)
     assert rows(engine)[1].status == "merged"

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.playground import STAFF_GROUP, Playground
 from handlers import texts
 from tests.e2e.conftest import Clock
-from tests.e2e.test_foundation import GROUP, staff_and_building, tickets
+from tests.e2e.test_foundation import GROUP, resolve, staff_and_building, tickets
 
 
 async def test_confident_report_names_the_category(pg: Playground) -> None:
@@ -85,7 +85,7 @@ async def test_duplicate_join_shares_the_resolution(pg: Playground) -> None:
     question = await pg.sandbox.wait_message("邻居已经报过 #1", chat_id=second["chat"]["id"])
     pg.press("陈姐", GROUP, question["message_id"], label=texts.BTN_JOIN)
     await pg.sandbox.wait_message(texts.JOINED.format(number=1))
-    pg.press("王师傅", "物业工作群", card["message_id"], label=texts.BTN_RESOLVE)
+    await resolve(pg, card)
     await pg.sandbox.wait_for(lambda: len(pg.sandbox.find_messages("#1 已解决")) == 2)
     replied_to = {m["reply_to_message"]["message_id"] for m in pg.sandbox.find_messages("#1 已解决")}
     assert replied_to == {first["message_id"], second["message_id"]}

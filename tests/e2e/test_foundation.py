@@ -38,6 +38,20 @@ async def staff_and_building(pg: Playground) -> None:
     await pg.sandbox.wait_message("已绑定到 3号楼")
 
 
+async def resolve(pg: Playground, card: dict[str, Any], note: str | None = None, who: str = "王师傅") -> None:
+    """Staff press 已解决 on the card, then answer the note question (or skip it)."""
+    pg.press(who, "物业工作群", card["message_id"], label=RESOLVE_LABEL)
+    ask = await pg.sandbox.wait_message(f"请发一句 #{card_number(card)} 的处理说明", chat_id=STAFF_GROUP.id)
+    if note is None:
+        pg.press(who, "物业工作群", ask["message_id"], label=texts.BTN_NO_NOTE)
+    else:
+        pg.say(who, "物业工作群", note)
+
+
+def card_number(card: dict[str, Any]) -> int:
+    return int(card["text"].split("#", 1)[1].split(" ", 1)[0])
+
+
 async def report(pg: Playground, text: str = "报事 3号楼电梯又坏了") -> tuple[dict[str, Any], dict[str, Any]]:
     """A resident reports in the group; returns (her message, the staff card)."""
     message = pg.say("张阿姨", GROUP, text)
@@ -72,7 +86,7 @@ async def test_report_resolve_round_trip(pg: Playground) -> None:
     assert "#1" in receipt["text"]
     assert "3号楼电梯又坏了" in card["text"] and "张阿姨" in card["text"] and "3号楼" in card["text"]
 
-    pg.press("王师傅", "物业工作群", card["message_id"], label=RESOLVE_LABEL)
+    await resolve(pg, card)
     notice = await pg.sandbox.wait_message("#1 已解决", chat_id=message["chat"]["id"])
     assert notice["reply_to_message"]["message_id"] == message["message_id"]
     await pg.sandbox.wait_message("已解决", chat_id=pg.actor("张阿姨").id)
@@ -80,8 +94,8 @@ async def test_report_resolve_round_trip(pg: Playground) -> None:
     edited = pg.sandbox.get_message(STAFF_GROUP.id, card["message_id"])
     assert "已解决" in edited["text"] and "王师傅" in edited["text"]
     assert "inline_keyboard" not in edited.get("reply_markup", {})
-    [toast] = await pg.sandbox.wait_calls("answerCallbackQuery")
-    assert toast.params["text"] == texts.RESOLVE_DONE_TOAST.format(number=1)
+    toasts = await pg.sandbox.wait_calls("answerCallbackQuery", n=2)
+    assert toasts[-1].params["text"] == texts.MOVED_TOAST.format(number=1, status="已解决")
     assert tickets(pg)[0].status == "resolved"
 
 
@@ -140,9 +154,12 @@ async def test_outbox_obeys_429_then_sends_once(pg: Playground) -> None:
     await staff_and_building(pg)
     message, card = await report(pg)
     group = message["chat"]["id"]
-    # Pressing 已解决 answers and edits at once; the notice to the group goes through the outbox.
-    pg.sandbox.fail_next("sendMessage", error_code=429, retry_after=1)
+    # 不用说明 answers and edits at once; the notice to the group is the outbox's first send.
     pg.press("王师傅", "物业工作群", card["message_id"], label=RESOLVE_LABEL)
+    ask = await pg.sandbox.wait_message("处理说明", chat_id=STAFF_GROUP.id)
+    await pg.settle()
+    pg.sandbox.fail_next("sendMessage", error_code=429, retry_after=1)
+    pg.press("王师傅", "物业工作群", ask["message_id"], label=texts.BTN_NO_NOTE)
     await pg.sandbox.wait_message("#1 已解决", chat_id=group, timeout=15)
     await pg.settle()
     [refused] = pg.sandbox.calls_of("sendMessage", ok=False)
@@ -154,8 +171,11 @@ async def test_outbox_obeys_429_then_sends_once(pg: Playground) -> None:
 async def test_outbox_retries_server_errors(pg: Playground) -> None:
     await staff_and_building(pg)
     message, card = await report(pg)
-    pg.sandbox.fail_next("sendMessage", error_code=500, times=2)
     pg.press("王师傅", "物业工作群", card["message_id"], label=RESOLVE_LABEL)
+    ask = await pg.sandbox.wait_message("处理说明", chat_id=STAFF_GROUP.id)
+    await pg.settle()
+    pg.sandbox.fail_next("sendMessage", error_code=500, times=2)
+    pg.press("王师傅", "物业工作群", ask["message_id"], label=texts.BTN_NO_NOTE)
     await pg.sandbox.wait_message("#1 已解决", chat_id=message["chat"]["id"], timeout=15)
     await pg.settle()
     assert [c.error_code for c in pg.sandbox.calls_of("sendMessage", ok=False)] == [500, 500]
