@@ -115,11 +115,17 @@ def file_report(ctx: Ctx, draft: dict[str, Any], building_id: int | None, reply_
 
 
 def _draft(msg: IncomingMessage, text: str) -> dict[str, Any]:
+    """The report as it will be filed; "报事 匿名 …" asks for the reporter's name to be hidden."""
+    text = text.strip()
+    anonymous = text.startswith(texts.ANONYMOUS_PREFIX)
+    if anonymous:
+        text = text[len(texts.ANONYMOUS_PREFIX) :].lstrip(" ：:，,")
     return {
         "text": text,
         "message_id": msg.message_id,
         "photo": msg.photo_file_id,
         "voice": msg.voice_file_id,
+        "anonymous": anonymous,
     }
 
 
