@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -31,9 +31,13 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        # Updates run in worker threads; busy timeout lets a second writer wait instead of failing.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # Updates run in worker threads; the busy timeout lets a second writer wait instead of failing.
+        # isolation_level=None stops pysqlite from opening transactions lazily at the first write, which
+        # would let a SELECT that decides what to claim run outside the transaction that claims it.
+        options = {"check_same_thread": False, "timeout": 30, "isolation_level": None}
+        engine = create_engine(url, connect_args=options)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -43,6 +47,12 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # IMMEDIATE takes the write lock up front: two processes' transactions run one after the other, so
+    # "read the due rows, then mark them" is atomic, as SELECT … FOR UPDATE SKIP LOCKED is on PostgreSQL.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

@@ -22,8 +22,10 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "linli.db"
     engine = make_engine(f"sqlite:///{path}")
     migrate(engine)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    # Fold the WAL into the main file so a plain copy is the whole database (outside any transaction).
+    raw = engine.raw_connection()
+    raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw.close()
     engine.dispose()
     return path
 
