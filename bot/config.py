@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     timezone: str = "Asia/Shanghai"
     taxonomy_file: str | None = None
+    # When the weekly report goes to the staff chat, in TIMEZONE: "mon 09:00", or "off".
+    weekly_report: str = "mon 09:00"
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -51,9 +54,36 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("weekly_report")
+    @classmethod
+    def _weekly_slot(cls, value: str) -> str:
+        parse_weekly(value)
+        return value.strip().lower()
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def weekly_slot(self) -> tuple[int, time] | None:
+        return parse_weekly(self.weekly_report)
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_weekly(value: str) -> tuple[int, time] | None:
+    """ "mon 09:00" → (0, 09:00); "off" → None."""
+    value = value.strip().lower()
+    if value == "off":
+        return None
+    day, _, clock = value.partition(" ")
+    if day not in WEEKDAYS:
+        raise ValueError(f"day must be one of {', '.join(WEEKDAYS)} (or the whole value 'off')")
+    try:
+        return WEEKDAYS.index(day), time.fromisoformat(clock.strip())
+    except ValueError:
+        raise ValueError("write the time as HH:MM, e.g. 'mon 09:00'") from None
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -60,9 +60,11 @@ class Playground:
         sandbox_limits: FloodLimits | None = None,
         bot_limits: Limits | None = None,
         clock: Callable[[], datetime] = utcnow,
+        weekly_report: str = "off",  # a playground run on a Monday morning would otherwise post one at start
     ) -> None:
         self.framework = framework
         self.clock = clock
+        self.weekly_report = weekly_report
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if database_url is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="linli-")
@@ -92,6 +94,7 @@ class Playground:
             database_url=self.database_url,
             staff_chat_id=STAFF_GROUP.id,
             admin_ids=frozenset({ADMIN.id}),
+            weekly_report=self.weekly_report,
         )
         return Runtime(settings, limits=self._bot_limits, poll_timeout=1, clock=self.clock)
 

@@ -71,6 +71,7 @@ class Runtime:
             bot_username=identity.username,
             tz=self.settings.tz,
             classifier=classifier,
+            weekly_slot=self.settings.weekly_slot,
         )
         self.core = Core(engine=self.engine, config=config, clock=self.clock)
         self._tasks = [

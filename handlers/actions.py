@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -35,9 +36,27 @@ class RemoveKeyboard(_Frozen):
 Keyboard = Annotated[InlineKeyboard | ReplyKeyboard | RemoveKeyboard, Field(discriminator="kind")]
 
 
+class Upload(_Frozen):
+    """A file the bot makes (a chart, a spreadsheet); base64 so the outbox can keep it as JSON."""
+
+    filename: str
+    data_b64: str
+
+    @classmethod
+    def of(cls, filename: str, data: bytes) -> Upload:
+        return cls(filename=filename, data_b64=base64.b64encode(data).decode())
+
+    @property
+    def data(self) -> bytes:
+        return base64.b64decode(self.data_b64)
+
+
 class Media(_Frozen):
-    kind: Literal["photo", "voice"]
-    file_id: str
+    """A photo, voice note or document: one Telegram already has (file_id) or one we upload."""
+
+    kind: Literal["photo", "voice", "document"]
+    file_id: str | None = None
+    upload: Upload | None = None
 
 
 class SendMessage(_Frozen):

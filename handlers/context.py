@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -21,6 +21,7 @@ class CoreConfig:
     bot_username: str
     tz: ZoneInfo
     classifier: Classifier
+    weekly_slot: tuple[int, time] | None = (0, time(9))  # weekday (0 = Monday) and local time
 
 
 @dataclass(slots=True, kw_only=True)

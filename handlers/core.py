@@ -11,6 +11,7 @@ from handlers.actions import Action
 from handlers.context import CoreConfig, Ctx, Scope
 from handlers.escalation import raise_alerts
 from handlers.events import BotMembership, ButtonPress, Event, IncomingMessage
+from handlers.numbers import weekly_report
 from handlers.router import on_button, on_membership, on_message
 from handlers.scheduled import release_held_reports
 from storage.db import session_scope, utcnow
@@ -56,4 +57,4 @@ class Core:
         """Run the clock's work once (reports whose question went unanswered); returns how much was done."""
         with session_scope(self.engine) as session:
             scope = Scope(session=session, config=self.config, now=self.clock())
-            return release_held_reports(scope) + raise_alerts(scope)
+            return release_held_reports(scope) + raise_alerts(scope) + weekly_report(scope)

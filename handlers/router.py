@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers import duplicates, menu, rating, reports, roles, sorting, staff, texts, ticket_views
+from handlers import duplicates, menu, numbers, rating, reports, roles, sorting, staff, texts, ticket_views
 from handlers.actions import Action, AnswerButton, SendMessage
 from handlers.callbacks import Op, decode
 from handlers.context import Ctx
@@ -38,6 +38,8 @@ COMMANDS: dict[str, CommandHandler] = {
     "tickets": ticket_views.tickets_command,
     "ticket": ticket_views.ticket_command,
     "reclassify": sorting.reclassify_command,
+    "stats": numbers.stats_command,
+    "export": numbers.export_command,
     "staff": roles.grant_staff,
     "leader": roles.grant_leader,
     "bind": roles.bind,

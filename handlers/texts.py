@@ -30,6 +30,7 @@ HELP_STAFF = (
     "• /reclassify 12 noise — 给 #12 改分类\n"
     "• /tickets [状态/楼栋/分类/紧急/超时/我的] — 报事列表；/ticket 12 — 详情和处理记录\n"
     "• /accept 12、/reject 12 理由、/assign 12 — 受理、驳回、指派\n"
+    "• /stats [7d|30d] — 统计；/export [30d] [csv] — 导出表格\n"
     "• /leader — 回复某人的消息，设为楼栋长"
 )
 HELP_ADMIN = "\n• /staff — 回复某人的消息或 /staff 用户ID，设为工作人员"
@@ -211,3 +212,9 @@ AGE_NOW = "刚刚"
 ALREADY_STAFF = "{name} 已经是工作人员了。"
 INTERNAL_ERROR = "出了点问题，请稍后再试。"
 MENU_BACK = "还有别的事，点下面的按钮就行。"
+
+# Numbers for staff
+STATS_USAGE = "用法：/stats [7d|30d]"
+EXPORT_USAGE = "用法：/export [30d] [csv]"
+EXPORT_CAPTION = "近 {days} 天的报事和处理记录，共 {count} 件"
+WEEKLY_TITLE = "邻里周报 · {start} 至 {end}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -56,7 +56,13 @@ class CollectingApi:
 class Harness:
     """Pushes events into the real core on a real database; collects replies and outbox deliveries."""
 
-    def __init__(self, engine: Engine, *, staff_chat_id: int | None = STAFF_CHAT.id) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        staff_chat_id: int | None = STAFF_CHAT.id,
+        weekly_slot: tuple[int, time] | None = None,
+    ) -> None:
         self.clock_value: datetime | None = None
         config = CoreConfig(
             admin_ids=frozenset({ADMIN.id}),
@@ -64,6 +70,7 @@ class Harness:
             bot_username="linli_bot",
             tz=ZoneInfo("Asia/Shanghai"),
             classifier=load_default_classifier(),
+            weekly_slot=weekly_slot,
         )
         self.core = Core(engine=engine, config=config, clock=self.now)
         self.api = CollectingApi()

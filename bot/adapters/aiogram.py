@@ -21,6 +21,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import (
+    BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -97,12 +98,19 @@ class AiogramApi:
             else None
         )
         common: dict[str, Any] = {"reply_markup": _markup(action.keyboard), "reply_parameters": reply}
-        if action.media is None:
+        media = action.media
+        if media is None:
             request = self.bot.send_message(action.chat_id, action.text, **common)
-        elif action.media.kind == "photo":
-            request = self.bot.send_photo(action.chat_id, action.media.file_id, caption=action.text, **common)
         else:
-            request = self.bot.send_voice(action.chat_id, action.media.file_id, caption=action.text, **common)
+            file = (
+                BufferedInputFile(media.upload.data, media.upload.filename) if media.upload else media.file_id
+            )
+            send = {
+                "photo": self.bot.send_photo,
+                "voice": self.bot.send_voice,
+                "document": self.bot.send_document,
+            }
+            request = send[media.kind](action.chat_id, file, caption=action.text, **common)
         sent: Message = await _call(request)
         return sent.message_id
 

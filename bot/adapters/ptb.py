@@ -9,6 +9,7 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -73,28 +74,23 @@ class PtbApi:
         reply = (
             ReplyParameters(action.reply_to, allow_sending_without_reply=True) if action.reply_to else None
         )
-        markup = _markup(action.keyboard)
+        common = {"reply_markup": _markup(action.keyboard), "reply_parameters": reply}
+        media = action.media
         try:
-            if action.media is None:
-                sent = await self.bot.send_message(
-                    action.chat_id, action.text, reply_markup=markup, reply_parameters=reply
-                )
-            elif action.media.kind == "photo":
-                sent = await self.bot.send_photo(
-                    action.chat_id,
-                    action.media.file_id,
-                    caption=action.text,
-                    reply_markup=markup,
-                    reply_parameters=reply,
-                )
+            if media is None:
+                sent = await self.bot.send_message(action.chat_id, action.text, **common)
             else:
-                sent = await self.bot.send_voice(
-                    action.chat_id,
-                    action.media.file_id,
-                    caption=action.text,
-                    reply_markup=markup,
-                    reply_parameters=reply,
+                file = (
+                    InputFile(media.upload.data, filename=media.upload.filename)
+                    if media.upload
+                    else media.file_id
                 )
+                send = {
+                    "photo": self.bot.send_photo,
+                    "voice": self.bot.send_voice,
+                    "document": self.bot.send_document,
+                }
+                sent = await send[media.kind](action.chat_id, file, caption=action.text, **common)
         except TelegramError as exc:
             raise _translate(exc) from exc
         return sent.message_id
