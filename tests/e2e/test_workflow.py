@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.playground import STAFF_GROUP, Playground
 from handlers import texts
@@ -123,3 +124,29 @@ async def test_two_bot_processes_raise_no_double_escalation(pg: Playground, cloc
     finally:
         await second.stop()
         second.engine.dispose()
+
+
+async def test_export_and_weekly_chart_upload_through_the_adapter(pg: Playground, clock: Clock) -> None:
+    await staff_and_building(pg)
+    await report(pg)
+    pg.say("王师傅", "物业工作群", "/export 7d")
+    [document] = await pg.sandbox.wait_calls("sendDocument", chat_id=STAFF_GROUP.id)
+    upload = document.params["document"]
+    assert upload.filename.endswith(".xlsx") and upload.data.startswith(b"PK")  # a zip: the XLSX container
+    assert "共 1 件" in document.params["caption"]
+
+    # The weekly report: the clock moves to next Monday 09:01 in Shanghai; a bot with reports on ticks.
+    local = clock().astimezone(ZoneInfo("Asia/Shanghai"))
+    monday = datetime.combine((local + timedelta(days=7 - local.weekday())).date(), time(9, 1), local.tzinfo)
+    clock.advance(monday - local)
+    pg.weekly_report = "mon 09:00"
+    reporter = pg.new_runtime()
+    await reporter.start()
+    try:
+        [photo] = await pg.sandbox.wait_calls("sendPhoto", chat_id=STAFF_GROUP.id, timeout=20)
+        assert photo.params["photo"].data.startswith(b"\x89PNG") and photo.params["caption"].startswith(
+            "邻里周报"
+        )
+    finally:
+        await reporter.stop()
+        reporter.engine.dispose()
