@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from handlers import texts
 from handlers.actions import SendMessage
 from handlers.context import Scope
-from handlers.render import building_name, card_buttons, display_name, duration, snippet
+from handlers.render import building_name, card_buttons, display_name, snippet
+from handlers.stats_render import duration
 from storage.models import Ticket, TicketStatus, User
 from storage.people import get_building, get_user, users_by_ids
 from storage.tickets import overdue_tickets

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from handlers.stats_render import RATING_NAMES, STATUS_NAMES
+from handlers import texts
 from storage.stats import ExportEvent, ExportRow
 
 # --- user-facing strings (may move to handlers/texts.py)
@@ -103,7 +103,7 @@ def _ticket_cells(row: ExportRow, *, names: Mapping[str, str], tz: tzinfo) -> li
         t.location,
         names.get(t.category, t.category),
         URGENT if t.urgent else None,
-        STATUS_NAMES.get(t.status, t.status),
+        texts.STATUS_NAMES.get(t.status, t.status),
         row.reporter,
         row.assignee,
         t.text,
@@ -111,7 +111,7 @@ def _ticket_cells(row: ExportRow, *, names: Mapping[str, str], tz: tzinfo) -> li
         _local(t.resolved_at, tz),
         t.resolution_note,
         t.rejection_reason,
-        RATING_NAMES.get(t.rating, t.rating) if t.rating else None,
+        texts.RATING_WORDS.get(t.rating, t.rating) if t.rating else None,
         t.rating_comment,
     ]
 
@@ -122,8 +122,8 @@ def _event_cells(ticket_id: int | None, step: ExportEvent, *, tz: tzinfo) -> lis
         ticket_id,
         _local(e.at, tz),
         step.actor or SYSTEM_ACTOR,
-        STATUS_NAMES.get(e.from_status, e.from_status) if e.from_status else CREATED,
-        STATUS_NAMES.get(e.to_status, e.to_status),
+        texts.STATUS_NAMES.get(e.from_status, e.from_status) if e.from_status else CREATED,
+        texts.STATUS_NAMES.get(e.to_status, e.to_status),
         e.note,
     ]
 
@@ -132,8 +132,8 @@ def _history_entry(step: ExportEvent, tz: tzinfo) -> str:
     e = step.event
     if e.from_status:
         change = CHANGE.format(
-            from_=STATUS_NAMES.get(e.from_status, e.from_status),
-            to=STATUS_NAMES.get(e.to_status, e.to_status),
+            from_=texts.STATUS_NAMES.get(e.from_status, e.from_status),
+            to=texts.STATUS_NAMES.get(e.to_status, e.to_status),
         )
     else:
         change = CREATED

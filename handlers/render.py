@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers import texts
@@ -236,17 +236,6 @@ def step_keyboard(ticket: Ticket, *, skippable: bool) -> InlineKeyboard:
     return InlineKeyboard(
         rows=((Button(text=texts.BTN_NO_NOTE, data=encode(Op.SKIP_NOTE, ticket.id or 0)), cancel),)
     )
-
-
-def duration(delta: timedelta) -> str:
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    days, rest = divmod(minutes, 60 * 24)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return texts.DURATION_DAYS.format(d=days, h=hours)
-    if hours:
-        return texts.DURATION_HOURS.format(h=hours, m=mins)
-    return texts.DURATION_MINUTES.format(m=mins)
 
 
 def history(events: Sequence[TicketEvent], names: Mapping[int, str], tz: ZoneInfo) -> str:

@@ -161,9 +161,6 @@ ESCALATION_STAFF = "⏰ 超时 #{number} · {building} · {category}\n{what}已 
 ESCALATION_ADMIN = "⏰ #{number}（{building}）{what}已 {elapsed}，时限 {limit}，工作群已提醒过一次，请督办。"
 ESC_NOT_ACCEPTED = "未受理"
 ESC_NOT_RESOLVED = "未解决"
-DURATION_DAYS = "{d}天{h}小时"
-DURATION_HOURS = "{h}小时{m}分"
-DURATION_MINUTES = "{m}分钟"
 
 # Sorting
 CHOOSE_CATEGORY = "请选择正确的分类："
@@ -218,3 +215,40 @@ STATS_USAGE = "用法：/stats [7d|30d]"
 EXPORT_USAGE = "用法：/export [30d] [csv]"
 EXPORT_CAPTION = "近 {days} 天的报事和处理记录，共 {count} 件"
 WEEKLY_TITLE = "邻里周报 · {start} 至 {end}"
+
+# Statistics and the weekly report
+
+RATING_WORDS = {"satisfied": "满意", "neutral": "一般", "unsatisfied": "不满意"}
+NO_DATA = "—"
+
+DURATION_LESS_THAN_MINUTE = "不到1分钟"
+DURATION_MINUTES = "{m}分钟"
+DURATION_HOURS = "{h}小时"
+DURATION_HOURS_MINUTES = "{h}小时{m}分"
+DURATION_DAYS = "{d}天"
+DURATION_DAYS_HOURS = "{d}天{h}小时"
+
+PERIOD_DAYS = "近{n}天"  # when the caller passes "7d" rather than its own words
+STATS_TITLE = "📊 {period}报事统计"
+STATS_RANGE = "（{start} 至 {end}）"
+STATS_TOTAL = "新报事 {total} 件｜当前超时 {overdue} 件"
+STATS_STATUS = "状态：{items}"
+STATS_CATEGORY = "分类：{items}"
+STATS_BUILDING = "楼栋：{items}"
+STATS_TIMES = "中位受理：{accept}｜中位解决：{resolve}（{resolved} 件）"
+STATS_SATISFACTION = (
+    "满意率：{rate}（{rated} 条评价：满意 {satisfied} · 一般 {neutral} · 不满意 {unsatisfied}）"
+)
+STATS_SATISFACTION_NONE = "满意率：—（暂无评价）"
+ITEM = "{name} {n}"
+ITEM_SEPARATOR = " · "
+ITEM_REST = "其余 {n}"
+
+WEEKLY_NEW = (
+    "本周新报事 {total} 件，已解决 {resolved} 件；最多的是{category}（{category_n} 件），"
+    "最多的楼栋是{building}（{building_n} 件）"
+)
+WEEKLY_NEW_NONE = "本周没有新报事，已解决 {resolved} 件"
+WEEKLY_TIMES = "中位受理 {accept}，中位解决 {resolve}"
+WEEKLY_SATISFACTION = "满意率 {rate}（{rated} 条评价），当前超时 {overdue} 件"
+WEEKLY_SATISFACTION_NONE = "满意率 —（暂无评价），当前超时 {overdue} 件"

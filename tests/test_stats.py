@@ -22,7 +22,8 @@ from sqlmodel import Session
 
 from handlers import charts, texts
 from handlers.export import export_csv, export_xlsx
-from handlers.stats_render import STATUS_NAMES, breakdown, duration, period_label, stats_text, weekly_summary
+from handlers.stats_render import breakdown, duration, period_label, stats_text, weekly_summary
+from handlers.texts import STATUS_NAMES
 from storage.db import session_scope
 from storage.models import Building, Rating, Ticket, TicketEvent, TicketStatus
 from storage.people import get_or_create_building, upsert_user
