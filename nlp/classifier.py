@@ -7,17 +7,13 @@ import os
 from collections.abc import Iterable
 from functools import cache
 
-from nlp.location import extract_location
+from nlp.location import extract_location, mask_locations
 from nlp.matcher import EXACT, FUZZY, FUZZY_FACTOR, PINYIN_FACTOR, Hit, TermIndex, keep_longest
-from nlp.normalize import normalize
+from nlp.normalize import normalize_prefix
 from nlp.phonetic import reading_table
 from nlp.result import Classification, Match
 from nlp.segment import Segmenter
 from nlp.taxonomy import Taxonomy, configured_taxonomy_path, load_taxonomy
-
-# Raw input beyond this multiple of max_chars is never looked at, so a 100 KB paste costs no more than
-# a long message; normalisation can only shrink text, so the multiple leaves room for dropped emoji.
-_RAW_FACTOR = 4
 
 
 @cache
@@ -42,17 +38,18 @@ class Classifier:
         self._index = TermIndex(vocabularies, reading_table() if fuzzy else None)
         self._segmenter = (segmenter or shared_segmenter()) if fuzzy else None
         self._category_terms = frozenset(
-            term for term, uses in self._index.uses.items() if any(u.slot < self._urgency_slot for u in uses))
+            term for term, uses in self._index.uses.items() if any(u.slot < self._urgency_slot for u in uses)
+        )
         self._urgency_terms = frozenset(
-            term for term, uses in self._index.uses.items() if any(u.slot == self._urgency_slot for u in uses))
+            term for term, uses in self._index.uses.items() if any(u.slot == self._urgency_slot for u in uses)
+        )
 
     def classify(self, text: str) -> Classification:
         settings = self._settings
-        limit = settings.max_chars
-        norm = normalize(text[: limit * _RAW_FACTOR])[:limit]
+        norm = normalize_prefix(text, settings.max_chars)
         found = self._index.find_exact(norm)
         if self._segmenter is not None and norm:
-            found += self._index.find_typos(norm, found, self._segmenter)
+            found += self._index.find_typos(mask_locations(norm), found, self._segmenter)
         hits = [hit for hit in found if hit.term in self._index.uses]
         category_hits = [hit for hit in hits if hit.term in self._category_terms]
         urgency_hits = [hit for hit in hits if hit.term in self._urgency_terms]
@@ -64,22 +61,35 @@ class Classifier:
         matches: list[Match] = []
         urgent_words: list[str] = []
         negatives = {hit.term for hit in found if hit.term in self._index.negative}
-        for slot, label, weight, how, found in self._contributions(category_hits, urgency_hits, negatives, norm):
+        for slot, label, weight, how, surface in self._contributions(
+            category_hits, urgency_hits, negatives, norm
+        ):
             scores[slot] += weight
             if slot == self._urgency_slot:
                 if weight > 0:
                     urgent_words.append(label)
             else:
-                matches.append(Match(keyword=label, category=self._ids[slot], weight=round(weight, 4), how=how,
-                                     found=found))
+                matches.append(
+                    Match(
+                        keyword=label,
+                        category=self._ids[slot],
+                        weight=round(weight, 4),
+                        how=how,
+                        found=surface,
+                    )
+                )
         return self._result(scores, matches, urgent_words, norm)
 
-    def _contributions(self, category_hits: list[Hit], urgency_hits: list[Hit], negatives: set[str],
-                       norm: str) -> Iterable[tuple[int, str, float, str, str]]:
+    def _contributions(
+        self, category_hits: list[Hit], urgency_hits: list[Hit], negatives: set[str], norm: str
+    ) -> Iterable[tuple[int, str, float, str, str]]:
         """(slot, keyword, points, how, found) for every distinct keyword, phrase and negative keyword."""
         urgency = self._urgency_slot
         best: dict[tuple[int, str], list] = {}
-        for hits, in_group in ((category_hits, lambda s: s < urgency), (urgency_hits, lambda s: s == urgency)):
+        for hits, in_group in (
+            (category_hits, lambda s: s < urgency),
+            (urgency_hits, lambda s: s == urgency),
+        ):
             for hit in sorted(hits, key=lambda h: h.start):
                 for use in self._index.uses[hit.term]:
                     if not in_group(use.slot):
@@ -103,8 +113,9 @@ class Classifier:
             for use in self._index.negative[term]:
                 yield use.slot, use.label, use.weight, EXACT, term
 
-    def _result(self, scores: list[float], matches: list[Match], urgent_words: list[str],
-                norm: str) -> Classification:
+    def _result(
+        self, scores: list[float], matches: list[Match], urgent_words: list[str], norm: str
+    ) -> Classification:
         settings = self._settings
         category_scores = [max(0.0, score) for score in scores[: self._urgency_slot]]
         order = sorted(range(len(category_scores)), key=lambda i: (-category_scores[i], i))
@@ -116,7 +127,9 @@ class Classifier:
         else:
             second = category_scores[order[1]] if len(order) > 1 else 0.0
             confidence = (first - second) / (first + settings.smoothing)
-            top = tuple((self._ids[i], round(category_scores[i], 4)) for i in order[:3] if category_scores[i] > 0)
+            top = tuple(
+                (self._ids[i], round(category_scores[i], 4)) for i in order[:3] if category_scores[i] > 0
+            )
         confident = first >= settings.min_score and confidence >= settings.min_confidence
         rank = {cid: position for position, (cid, _) in enumerate(top)}
         matches.sort(key=lambda m: (rank.get(m.category, len(rank)), -m.weight))

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from nlp.classifier import Classifier, load_classifier, load_default_classifier, shared_segmenter
@@ -19,7 +20,9 @@ DEFAULT_FOLDS = 5
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="linli nlp", description="报告分类工具：检查分类配置、试分类、评估、挖掘关键词。")
+    parser = argparse.ArgumentParser(
+        prog="linli nlp", description="报告分类工具：检查分类配置、试分类、评估、挖掘关键词。"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser("check", help="检查分类配置文件（TOML），不启动任何服务")
@@ -32,14 +35,22 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate_ = commands.add_parser("eval", help="在标注的 CSV 上评估 (列: text,label[,also_ok][,urgent])")
     evaluate_.add_argument("file", help="CSV file")
-    evaluate_.add_argument("--taxonomy", help="taxonomy TOML；配合 --folds 时只取其紧急词、响应时限和 [mining] 参数")
-    evaluate_.add_argument("--folds", type=int, help="K 折交叉验证：每折在其余 K-1 折上挖掘关键词，在该折上评估")
-    evaluate_.add_argument("--mine", action="store_true", help=f"挖掘并交叉验证（未给 --folds 时为 {DEFAULT_FOLDS} 折）")
+    evaluate_.add_argument(
+        "--taxonomy", help="taxonomy TOML；配合 --folds 时只取其紧急词、响应时限和 [mining] 参数"
+    )
+    evaluate_.add_argument(
+        "--folds", type=int, help="K 折交叉验证：每折在其余 K-1 折上挖掘关键词，在该折上评估"
+    )
+    evaluate_.add_argument(
+        "--mine", action="store_true", help=f"挖掘并交叉验证（未给 --folds 时为 {DEFAULT_FOLDS} 折）"
+    )
     evaluate_.add_argument("--seed", type=int, default=0, help="折划分的随机种子")
     evaluate_.add_argument("--json", action="store_true", help="输出 JSON")
     _data_options(evaluate_)
 
-    mine_ = commands.add_parser("mine", help="从标注的 CSV 挖掘每个标签的加权关键词，写出可审核的 taxonomy TOML")
+    mine_ = commands.add_parser(
+        "mine", help="从标注的 CSV 挖掘每个标签的加权关键词，写出可审核的 taxonomy TOML"
+    )
     mine_.add_argument("file", help="CSV file")
     mine_.add_argument("-o", "--output", help="输出文件（默认: 标准输出）")
     mine_.add_argument("--taxonomy", help="从此 taxonomy 取紧急词和响应时限")
@@ -50,7 +61,9 @@ def _parser() -> argparse.ArgumentParser:
 def _data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--text-column", default="text")
     parser.add_argument("--label-column", default="label")
-    parser.add_argument("--min-label-rows", type=int, default=1, help="丢弃样本少于 N 条的标签（默认 1：全部保留）")
+    parser.add_argument(
+        "--min-label-rows", type=int, default=1, help="丢弃样本少于 N 条的标签（默认 1：全部保留）"
+    )
     parser.add_argument("--min-count", type=int, help="关键词至少出现在 N 条消息里")
     parser.add_argument("--max-keywords", type=int, help="每个标签最多保留 N 个特征词")
 
@@ -79,8 +92,10 @@ def _check(path: str) -> int:
     keywords = sum(len(c.vocabulary.keywords) for c in taxonomy.categories)
     phrases = sum(len(c.vocabulary.phrases) for c in taxonomy.categories)
     negative = sum(len(c.vocabulary.negative) for c in taxonomy.categories)
-    print(f"OK: {path}: {len(taxonomy.categories)} 个类别, {keywords} 个关键词, {phrases} 个短语, "
-          f"{negative} 个否定词, {len(taxonomy.urgency.vocabulary)} 个紧急词, 兜底类别 {taxonomy.fallback}")
+    print(
+        f"OK: {path}: {len(taxonomy.categories)} 个类别, {keywords} 个关键词, {phrases} 个短语, "
+        f"{negative} 个否定词, {len(taxonomy.urgency.vocabulary)} 个紧急词, 兜底类别 {taxonomy.fallback}"
+    )
     for category in taxonomy.categories:
         print(f"  {category.id:<12} {category.name}  ({len(category.vocabulary)} 条)")
     return 0
@@ -93,13 +108,23 @@ def _classify(args: argparse.Namespace) -> int:
         result = classifier.classify(text)
         if args.json:
             data = {
-                "text": text, "category": result.category, "name": result.category_name,
-                "confidence": result.confidence, "confident": result.confident, "top": result.top,
+                "text": text,
+                "category": result.category,
+                "name": result.category_name,
+                "confidence": result.confidence,
+                "confident": result.confident,
+                "top": result.top,
                 "matched": [[m.keyword, m.category, m.weight, m.how, m.found] for m in result.matched],
-                "urgent": result.urgent, "urgent_words": result.urgent_words,
-                "location": None if result.location is None else {
-                    "area": result.location.area, "building": result.location.building,
-                    "unit": result.location.unit, "room": result.location.room},
+                "urgent": result.urgent,
+                "urgent_words": result.urgent_words,
+                "location": None
+                if result.location is None
+                else {
+                    "area": result.location.area,
+                    "building": result.location.building,
+                    "unit": result.location.unit,
+                    "room": result.location.room,
+                },
             }
             print(json.dumps(data, ensure_ascii=False))
         else:
@@ -114,14 +139,19 @@ def _mining_settings(args: argparse.Namespace, template: Taxonomy | None) -> Min
         if value is not None:
             if value < 1:
                 raise DatasetError(f"--{key.replace('_', '-')} must be >= 1")
-            settings = MiningSettings(**{**{k: getattr(settings, k) for k in MiningSettings.__slots__},
-                                         key: value})
+            settings = MiningSettings(
+                **{**{k: getattr(settings, k) for k in MiningSettings.__slots__}, key: value}
+            )
     return settings
 
 
 def _read(args: argparse.Namespace) -> Dataset:
-    return read_labelled_csv(args.file, text_column=args.text_column, label_column=args.label_column,
-                             min_label_rows=args.min_label_rows)
+    return read_labelled_csv(
+        args.file,
+        text_column=args.text_column,
+        label_column=args.label_column,
+        min_label_rows=args.min_label_rows,
+    )
 
 
 def _notes(dataset: Dataset) -> tuple[str, ...]:
@@ -162,8 +192,6 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _with_notes(report: Report, notes: tuple[str, ...]) -> Report:
-    from dataclasses import replace
-
     return replace(report, notes=report.notes + notes)
 
 
@@ -173,10 +201,10 @@ def _mine(args: argparse.Namespace) -> int:
     settings = _mining_settings(args, template)
     taxonomy = mine(dataset.rows, shared_segmenter(), settings, template, source=args.output or "<stdout>")
     comments = [
-        f"Mined by `linli nlp mine` from {Path(args.file).name}: {len(dataset.rows)} labelled messages, "
-        f"{len(taxonomy.categories)} labels.",
-        "Review before use: delete keywords that are accidental, rename categories (name = ...), add urgency",
-        "words. Check with `linli nlp check FILE`; estimate accuracy with `linli nlp eval --taxonomy FILE --folds 5 CSV`.",
+        f"由 `linli nlp mine` 从 {Path(args.file).name} 挖掘：{len(dataset.rows)} 条标注消息，"
+        f"{len(taxonomy.categories)} 个标签。",
+        "使用前请审核：删掉偶然出现的词，给类别改个好懂的名字（name = ...），补充紧急词。",
+        "检查: linli nlp check 本文件；估计准确率: linli nlp eval --taxonomy 本文件 --folds 5 数据.csv",
         *_notes(dataset),
     ]
     text = taxonomy_to_toml(taxonomy, comments)
@@ -184,7 +212,10 @@ def _mine(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
         load_taxonomy(args.output)
         counts = ", ".join(f"{c.id}: {len(c.vocabulary.keywords)}" for c in taxonomy.categories)
-        print(f"已写入 {args.output}: {len(taxonomy.categories)} 个类别（关键词数 {counts}），兜底类别 {taxonomy.fallback}")
+        print(
+            f"已写入 {args.output}: {len(taxonomy.categories)} 个类别（关键词数 {counts}），"
+            f"兜底类别 {taxonomy.fallback}"
+        )
         for note in _notes(dataset):
             print(f"注: {note}")
     else:

@@ -45,8 +45,13 @@ def category_id(label: str) -> str:
     return "_".join(label.split())
 
 
-def read_labelled_csv(path: str | os.PathLike[str], *, text_column: str = "text", label_column: str = "label",
-                      min_label_rows: int = 1) -> Dataset:
+def read_labelled_csv(
+    path: str | os.PathLike[str],
+    *,
+    text_column: str = "text",
+    label_column: str = "label",
+    min_label_rows: int = 1,
+) -> Dataset:
     """Read labelled rows; rows with an empty label are skipped and labels with fewer than
     ``min_label_rows`` rows are dropped (both are counted in the result)."""
     source = os.fspath(path)
@@ -56,15 +61,18 @@ def read_labelled_csv(path: str | os.PathLike[str], *, text_column: str = "text"
             columns = reader.fieldnames or []
             for needed in (text_column, label_column):
                 if needed not in columns:
-                    raise DatasetError(f"{source}: no column {needed!r} (columns: {', '.join(columns) or 'none'})")
+                    raise DatasetError(
+                        f"{source}: no column {needed!r} (columns: {', '.join(columns) or 'none'})"
+                    )
             rows, skipped = [], 0
             for record in reader:
                 label = category_id((record.get(label_column) or "").strip())
                 if not label:
                     skipped += 1
                     continue
-                also_ok = tuple(category_id(part) for part in (record.get("also_ok") or "").split("|")
-                                if part.strip())
+                also_ok = tuple(
+                    category_id(part) for part in (record.get("also_ok") or "").split("|") if part.strip()
+                )
                 urgent = _flag(record.get("urgent"), source, reader.line_num)
                 rows.append(LabelledText(record.get(text_column) or "", label, also_ok, urgent))
     except FileNotFoundError:
@@ -75,8 +83,10 @@ def read_labelled_csv(path: str | os.PathLike[str], *, text_column: str = "text"
     dropped = {label: n for label, n in counts.items() if n < min_label_rows}
     kept = tuple(row for row in rows if row.label not in dropped)
     if not kept:
-        raise DatasetError(f"{source}: no labelled rows left (skipped {skipped} without label, "
-                           f"dropped {sum(dropped.values())} in labels with < {min_label_rows} rows)")
+        raise DatasetError(
+            f"{source}: no labelled rows left (skipped {skipped} without label, "
+            f"dropped {sum(dropped.values())} in labels with < {min_label_rows} rows)"
+        )
     return Dataset(kept, source, skipped, dropped)
 
 

@@ -87,16 +87,29 @@ def score(outcomes: Sequence[_Outcome], messages_per_second: float) -> Report:
         precision = _safe_ratio(hits[label], predicted_counts[label])
         recall = _safe_ratio(hits[label], gold_counts[label])
         f1 = _safe_ratio(2 * precision * recall, precision + recall)
-        categories.append(CategoryScore(label, gold_counts[label], predicted_counts[label], hits[label],
-                                        round(precision, 4), round(recall, 4), round(f1, 4)))
+        categories.append(
+            CategoryScore(
+                label,
+                gold_counts[label],
+                predicted_counts[label],
+                hits[label],
+                round(precision, 4),
+                round(recall, 4),
+                round(f1, 4),
+            )
+        )
     confused: dict[tuple[str, str], list[str]] = {}
     for outcome in outcomes:
         row, category = outcome.row, outcome.result.category
         if category != row.label and category not in row.also_ok:
             confused.setdefault((row.label, category), []).append(row.text)
     confusions = sorted(
-        (Confusion(g, p, len(texts), tuple(texts[:CONFUSION_EXAMPLES])) for (g, p), texts in confused.items()),
-        key=lambda c: (-c.count, c.gold, c.predicted))[:TOP_CONFUSIONS]
+        (
+            Confusion(g, p, len(texts), tuple(texts[:CONFUSION_EXAMPLES]))
+            for (g, p), texts in confused.items()
+        ),
+        key=lambda c: (-c.count, c.gold, c.predicted),
+    )[:TOP_CONFUSIONS]
     flagged = [o for o in outcomes if o.row.urgent is not None]
     urgent_precision = urgent_recall = None
     if flagged:
@@ -122,8 +135,9 @@ def evaluate(classifier: Classifier, rows: Sequence[LabelledText]) -> Report:
     return score(outcomes, speed)
 
 
-def cross_validate(rows: Sequence[LabelledText], folds: int, build: Callable[[list[LabelledText]], Classifier],
-                   seed: int = 0) -> Report:
+def cross_validate(
+    rows: Sequence[LabelledText], folds: int, build: Callable[[list[LabelledText]], Classifier], seed: int = 0
+) -> Report:
     """Build a classifier on k-1 folds and score it on the held-out fold, for each of ``folds`` folds.
 
     Accuracy, macro-F1 and speed are the means over the folds; the per-category table, confusions and
@@ -159,7 +173,9 @@ def format_report(report: Report, names: dict[str, str] | None = None) -> str:
 
     lines = []
     if report.folds:
-        lines.append(f"{report.folds} 折交叉验证（每折在其余数据上挖掘关键词，在留出的一折上评估；以下为各折平均）")
+        lines.append(
+            f"{report.folds} 折交叉验证（每折在其余数据上挖掘关键词，在留出的一折上评估；以下为各折平均）"
+        )
         lines.append("各折 macro-F1: " + " ".join(f"{f:.3f}" for f in report.fold_macro_f1))
     lines += [
         f"消息数: {report.messages}",
@@ -168,12 +184,16 @@ def format_report(report: Report, names: dict[str, str] | None = None) -> str:
         f"速度: {report.messages_per_second:,.0f} 条/秒",
     ]
     if report.urgent_precision is not None:
-        lines.append(f"紧急 urgent: 精确率 precision {report.urgent_precision:.3f}  召回率 recall "
-                     f"{report.urgent_recall:.3f}  (标注为紧急 {report.urgent_support} 条)")
+        lines.append(
+            f"紧急 urgent: 精确率 precision {report.urgent_precision:.3f}  召回率 recall "
+            f"{report.urgent_recall:.3f}  (标注为紧急 {report.urgent_support} 条)"
+        )
     lines += ["", f"{'类别 category':<24}{'样本':>6}{'预测':>6}{'precision':>11}{'recall':>8}{'F1':>8}"]
     for c in report.categories:
-        lines.append(f"{named(c.label):<24}{c.support:>6}{c.predicted:>6}{c.precision:>11.3f}{c.recall:>8.3f}"
-                     f"{c.f1:>8.3f}")
+        lines.append(
+            f"{named(c.label):<24}{c.support:>6}{c.predicted:>6}{c.precision:>11.3f}{c.recall:>8.3f}"
+            f"{c.f1:>8.3f}"
+        )
     if report.confusions:
         lines += ["", "最常见的错分 (标注 → 预测):"]
         for c in report.confusions:

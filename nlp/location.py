@@ -5,12 +5,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_NUMBER = "[零〇一二三四五六七八九十百]+"
 _NUMBER = rf"(?:\d{{1,3}}|{_CN_NUMBER})"
 
 _DASHED = re.compile(r"(?<![\d.])(\d{1,2})-(\d{1,2})-(\d{3,4})(?![\d.])")
-_AREA = re.compile(rf"(?<![a-z\d])([a-z]\d?|\d{{1,2}}|[一二三四五六七八九十]+|[东南西北中])\s?区|(?<![星学])({_NUMBER})\s?期")
+_AREA = re.compile(
+    rf"(?<![a-z\d])([a-z]\d?|\d{{1,2}}|[一二三四五六七八九十]+|[东南西北中])\s?区|(?<![星学])({_NUMBER})\s?期"
+)
 _BUILDING = re.compile(rf"(?<![a-z\d])([a-z]\d?|{_NUMBER})\s?(号楼|栋|幢|座)")
 _UNIT = re.compile(rf"(?<![a-z\d])({_NUMBER}|[a-z]|[东西南北中])\s?单元")
 # A room number directly after the building/unit ("2单元1102", "8栋顶楼1802"), or marked as a home.
@@ -96,3 +111,17 @@ def extract_location(text: str) -> Location | None:
     if not (area or building or unit or room):
         return None
     return Location(area=area, building=building, unit=unit, room=room)
+
+
+def mask_locations(text: str) -> str:
+    """``text`` with area/building/unit mentions blanked out, positions kept.
+
+    Addresses say where, never what: "3号楼电悌" must not let 楼+电 sound like 漏电 in the typo matcher.
+    """
+    spans = [m.span() for pattern in (_AREA, _BUILDING, _UNIT) for m in pattern.finditer(text)]
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)

@@ -1,9 +1,10 @@
 """Finding a taxonomy's keywords in normalised text: exactly, by sound and by spelling.
 
 Exact matching scans the string once with an index keyed by each keyword's first two characters.
-What exact matching left uncovered is segmented with jieba and compared, window by window (windows are
-runs of whole tokens), with keywords that sound the same (homophone typos from pinyin input: 电悌 → 电梯)
-or differ by one character (消防通路 → 消防通道, four characters or more).
+Then the Chinese text is segmented with jieba and compared, window by window (a window is a run of whole
+tokens holding at least one character no exact match covered), with keywords that sound the same (homophone
+typos from pinyin input: 电悌 → 电梯) or differ by one similar-sounding character (消防通到 → 消防通道; only
+keywords of four characters or more, insertions and deletions from five).
 
 A typo match must look like a typo: the window must not be a common word of its own (电话 is not a typo of
 电梯; pinyin differs anyway), must not cut through a word (楼道 is not in 楼到底, where 到底 is a word), must
@@ -63,7 +64,9 @@ class Hit:
 class TermIndex:
     """All terms of a set of vocabularies (one per slot), compiled for fast lookup."""
 
-    def __init__(self, vocabularies: Iterable[Vocabulary], readings: dict[str, tuple[str, ...]] | None) -> None:
+    def __init__(
+        self, vocabularies: Iterable[Vocabulary], readings: dict[str, tuple[str, ...]] | None
+    ) -> None:
         self.uses: dict[str, list[Use]] = {}
         self.negative: dict[str, list[Use]] = {}
         self.phrases: list[tuple[int, Phrase]] = []
@@ -75,17 +78,22 @@ class TermIndex:
             self.phrases.extend((slot, phrase) for phrase in vocabulary.phrases)
         terms = set(self.uses) | set(self.negative)
         # Latin and digit terms must stand alone: 110 is not in 1102, tv is not in ktv.
-        self.bounded = frozenset(term for term in terms if _ASCII_WORD.match(term[0]) or _ASCII_WORD.match(term[-1]))
+        self.bounded = frozenset(
+            term for term in terms if _ASCII_WORD.match(term[0]) or _ASCII_WORD.match(term[-1])
+        )
         self.singles = frozenset(term for term in terms if len(term) == 1)
         self.starts = frozenset(term[0] for term in terms)
+        self.exact_prefixes = frozenset(term[:2] for term in terms if len(term) > 1)
         by_prefix: dict[str, list[str]] = {}
         for term in sorted((t for t in terms if len(t) > 1), key=len, reverse=True):
             by_prefix.setdefault(term[:2], []).append(term)
         self.by_prefix = by_prefix
         self.readings = readings
         self.by_sound: dict[tuple[str, ...], list[str]] = {}
-        self.by_deletion: dict[str, list[str]] = {}
-        self.max_typo_len = 0
+        self.sound_prefixes: set[tuple[str, ...]] = set()
+        self.edit_first: dict[str, list[str]] = {}
+        self.edit_last: dict[str, list[str]] = {}
+        self.sound_lengths: set[int] = set()
         if readings is not None:
             self._index_typos(readings)
 
@@ -93,12 +101,15 @@ class TermIndex:
         for term in self.uses.keys() | self.negative.keys():
             if not (MIN_PINYIN_LEN <= len(term) <= MAX_TYPO_LEN and _HAN.match(term)):
                 continue
-            self.max_typo_len = max(self.max_typo_len, len(term) + (len(term) >= MIN_FUZZY_LEN))
             for key in reading_keys(term, readings):
                 self.by_sound.setdefault(key, []).append(term)
+                self.sound_prefixes.add(key[:2])
+            self.sound_lengths.add(len(term))
             if len(term) >= MIN_FUZZY_LEN:
-                for key in {term, *_deletions(term)}:
-                    self.by_deletion.setdefault(key, []).append(term)
+                # One edit in a keyword of four or more characters leaves its first two or its last two
+                # characters in place, so these two indexes find every candidate window.
+                self.edit_first.setdefault(term[:2], []).append(term)
+                self.edit_last.setdefault(term[-2:], []).append(term)
 
     def find_exact(self, text: str) -> list[Hit]:
         hits: list[Hit] = []
@@ -118,7 +129,8 @@ class TermIndex:
 
     def find_phrases(self, text: str, window: int) -> Iterator[tuple[int, Phrase]]:
         for slot, phrase in self.phrases:
-            if _phrase_span_fits(text, phrase.parts, window):
+            parts = phrase.parts
+            if parts[0] in text and parts[1] in text and _phrase_span_fits(text, parts, window):
                 yield slot, phrase
 
     def find_typos(self, text: str, covered: list[Hit], segmenter: Segmenter) -> list[Hit]:
@@ -127,65 +139,101 @@ class TermIndex:
         Windows made only of characters in ``covered`` (exact hits) are skipped; a window may overlap
         exact hits, because a short exact keyword (消防) can be part of a typo of a longer one (消防通到).
         """
-        readings = self.readings
-        if readings is None or not self.max_typo_len:
+        if self.readings is None or not self.sound_lengths:
             return []
         free = [1] * len(text)
         for hit in covered:
             free[hit.start : hit.end] = [0] * (hit.end - hit.start)
         hits: list[Hit] = []
         for run_match in _HAN_RUN.finditer(text):
-            run, offset = run_match.group(), run_match.start()
-            free_before = [0]
-            for flag in free[offset : run_match.end()]:
-                free_before.append(free_before[-1] + flag)
-            if not free_before[-1]:
-                continue
-            tokens = segmenter.cut(run)
-            bounds = [0]
-            for token in tokens:
-                bounds.append(bounds[-1] + len(token))
-            primary = [readings.get(char, ("?",))[0] for char in run]
-            for a in range(len(tokens)):
-                for b in range(a + 1, len(tokens) + 1):
-                    start, end = bounds[a], bounds[b]
-                    size = end - start
-                    if size > self.max_typo_len:
-                        break
-                    if size < MIN_PINYIN_LEN or free_before[end] == free_before[start]:
-                        continue
-                    window = run[start:end]
-                    for term in self.by_sound.get(tuple(primary[start:end]), ()):
-                        diffs = [i for i in range(size) if window[i] != term[i]]
-                        if diffs and 2 * len(diffs) <= size and self._typo_is_plausible(
-                                window, tokens[a:b], diffs, segmenter):
-                            hits.append(Hit(term, offset + start, offset + end, PINYIN, 1.0, window))
-                    if size >= MIN_FUZZY_LEN - 1:
-                        hits.extend(self._one_edit(window, tokens[a:b], offset + start, segmenter))
-        return hits
+            offset, stop = run_match.span()
+            if any(free[offset:stop]):
+                self._typos_in_run(run_match.group(), offset, free[offset:stop], segmenter, hits)
+        # A window can be found both by sound and by one edit; keep one hit per span and keyword.
+        return list({(hit.start, hit.end, hit.term): hit for hit in hits}.values())
 
-    def _one_edit(self, window: str, tokens: list[str], start: int, segmenter: Segmenter) -> Iterator[Hit]:
-        seen: set[str] = set()
-        for key in (window, *_deletions(window)):
-            for term in self.by_deletion.get(key, ()):
-                # A window that contains the whole keyword (or lies inside it) is an exact match plus
-                # or minus a neighbouring character, not a typo.
-                if term in seen or term in window or window in term:
+    def _typos_in_run(
+        self, run: str, offset: int, free: list[int], segmenter: Segmenter, hits: list[Hit]
+    ) -> None:
+        """Typo matches in one run of Chinese characters.
+
+        Candidates are found by position first, through cheap gates: a homophone typo starts with two
+        characters that sound like a keyword's start but are not spelled like one (电悌 for 电梯); one edit
+        in a keyword of four or more characters leaves its first two or its last two characters in place.
+        Only a run with a candidate is segmented, which most messages never need.
+        """
+        readings = self.readings or {}
+        size = len(run)
+        primary = [readings.get(char, ("?",))[0] for char in run]
+        pairs = [run[i : i + 2] for i in range(size - 1)]
+        free_before = [0]
+        for flag in free:
+            free_before.append(free_before[-1] + flag)
+        candidates: list[tuple[int, int, str, list[int], str, float]] = []
+        for i, pair in enumerate(pairs):
+            if (primary[i], primary[i + 1]) not in self.sound_prefixes or pair in self.exact_prefixes:
+                continue
+            for length in self.sound_lengths:
+                end = i + length
+                if end > size or free_before[end] == free_before[i]:
                     continue
-                seen.add(term)
-                if Levenshtein.distance(window, term, score_cutoff=1) > 1:
-                    continue
-                if len(window) != len(term) and len(term) < MIN_INDEL_LEN:
-                    continue
-                ops = Levenshtein.editops(window, term)
-                # A swapped character must sound alike (fuzzy pinyin: zh/z, n/l, -ng/-n...): 砸到我家 is not
-                # a typo of 滴到我家.
-                if any(op.tag == "replace" and not self._sounds_alike(window[op.src_pos], term[op.dest_pos])
-                       for op in ops):
-                    continue
-                diffs = [min(op.src_pos, len(window) - 1) for op in ops]
-                if self._typo_is_plausible(window, tokens, diffs, segmenter):
-                    yield Hit(term, start, start + len(window), FUZZY, fuzz.ratio(window, term) / 100, window)
+                window = run[i:end]
+                for term in self.by_sound.get(tuple(primary[i:end]), ()):
+                    diffs = [k for k in range(length) if window[k] != term[k]]
+                    if diffs and 2 * len(diffs) <= length:
+                        candidates.append((i, end, term, diffs, PINYIN, 1.0))
+        spans: set[tuple[int, int, str]] = set()
+        for i, pair in enumerate(pairs):
+            for term in self.edit_first.get(pair, ()):
+                spans.update((i, i + n, term) for n in _edit_lengths(term) if i + n <= size)
+            for term in self.edit_last.get(pair, ()):
+                spans.update((i + 2 - n, i + 2, term) for n in _edit_lengths(term) if i + 2 - n >= 0)
+        for start, end, term in sorted(spans):
+            if free_before[end] != free_before[start]:
+                edit = self._one_edit(run[start:end], term)
+                if edit is not None:
+                    candidates.append((start, end, term, *edit))
+        if not candidates:
+            return
+        tokens = segmenter.cut(run)
+        bounds = [0]
+        for token in tokens:
+            bounds.append(bounds[-1] + len(token))
+        token_at = {position: index for index, position in enumerate(bounds)}
+        for start, end, term, diffs, how, similarity in candidates:
+            a, b = token_at.get(start), token_at.get(end)
+            if a is None or b is None:
+                continue  # the window would cut through a word
+            window = run[start:end]
+            if self._typo_is_plausible(window, tokens[a:b], diffs, segmenter):
+                hits.append(Hit(term, offset + start, offset + end, how, similarity, window))
+
+    def _one_edit(self, window: str, term: str) -> tuple[list[int], str, float] | None:
+        """(changed positions, how, similarity) if ``term`` is one similar-sounding edit from ``window``."""
+        # A window that contains the whole keyword (or lies inside it) is an exact match plus or minus a
+        # neighbouring character, not a typo.
+        if term in window or window in term or Levenshtein.distance(window, term, score_cutoff=1) > 1:
+            return None
+        ops = Levenshtein.editops(window, term)
+        # A swapped character must sound alike (fuzzy pinyin: zh/z, n/l, -ng/-n...): 砸到我家 is not a typo
+        # of 滴到我家.
+        if any(
+            op.tag == "replace" and not self._sounds_alike(window[op.src_pos], term[op.dest_pos])
+            for op in ops
+        ):
+            return None
+        diffs = [min(op.src_pos, len(window) - 1) for op in ops]
+        # A same-sounding swap found this way (the window starts with an exact keyword prefix, so the sound
+        # index skipped it) is a homophone typo all the same.
+        if len(window) == len(term) and all(
+            self._same_sound(window[op.src_pos], term[op.dest_pos]) for op in ops
+        ):
+            return diffs, PINYIN, 1.0
+        return diffs, FUZZY, fuzz.ratio(window, term) / 100
+
+    def _same_sound(self, a: str, b: str) -> bool:
+        readings = self.readings or {}
+        return not set(readings.get(a, ())).isdisjoint(readings.get(b, ("?",)))
 
     def _sounds_alike(self, a: str, b: str) -> bool:
         readings = self.readings or {}
@@ -200,8 +248,11 @@ class TermIndex:
         position = 0
         for token in tokens:
             end = position + len(token)
-            if len(token) > 1 and segmenter.word_frequency(token) >= COMMON_WORD_FREQ and any(
-                    position <= d < end for d in diffs):
+            if (
+                len(token) > 1
+                and segmenter.word_frequency(token) >= COMMON_WORD_FREQ
+                and any(position <= d < end for d in diffs)
+            ):
                 return False
             position = end
         return True
@@ -209,10 +260,33 @@ class TermIndex:
 
 def _fuzzy_syllable(syllable: str) -> tuple[str, str]:
     """(initial, final) with the distinctions pinyin typists often blur folded together."""
-    for initial in ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x",
-                    "r", "z", "c", "s", "y", "w"):
+    for initial in (
+        "zh",
+        "ch",
+        "sh",
+        "b",
+        "p",
+        "m",
+        "f",
+        "d",
+        "t",
+        "n",
+        "l",
+        "g",
+        "k",
+        "h",
+        "j",
+        "q",
+        "x",
+        "r",
+        "z",
+        "c",
+        "s",
+        "y",
+        "w",
+    ):
         if syllable.startswith(initial):
-            head, tail = initial, syllable[len(initial):]
+            head, tail = initial, syllable[len(initial) :]
             break
     else:
         head, tail = "", syllable
@@ -234,30 +308,35 @@ def _close(a: tuple[str, str], b: tuple[str, str]) -> bool:
 
 def _stands_alone(text: str, start: int, end: int) -> bool:
     return not (start > 0 and _ASCII_WORD.match(text[start - 1])) and not (
-        end < len(text) and _ASCII_WORD.match(text[end]))
+        end < len(text) and _ASCII_WORD.match(text[end])
+    )
 
 
-def _deletions(word: str) -> list[str]:
-    return [word[:i] + word[i + 1 :] for i in range(len(word))]
+def _edit_lengths(term: str) -> tuple[int, ...]:
+    """Window lengths one edit can give: the same, and one more or less for long keywords."""
+    size = len(term)
+    return (size - 1, size, size + 1) if size >= MIN_INDEL_LEN else (size,)
 
 
 def _phrase_span_fits(text: str, parts: tuple[str, ...], window: int) -> bool:
     """True if every part occurs and some choice of occurrences spans at most ``window`` characters."""
-    positions: list[list[tuple[int, int]]] = []
+    positions: list[list[int]] = []
     for part in parts:
         found = []
         at = text.find(part)
         while at != -1 and len(found) < 8:
-            found.append((at, at + len(part)))
+            found.append(at)
             at = text.find(part, at + 1)
         if not found:
             return False
         positions.append(found)
-    for anchor_start, anchor_end in positions[0]:
-        low, high = anchor_start, anchor_end
-        for occurrences in positions[1:]:
-            best = min(occurrences, key=lambda span: max(high, span[1]) - min(low, span[0]))
-            low, high = min(low, best[0]), max(high, best[1])
+    lengths = [len(part) for part in parts]
+    for anchor in positions[0]:
+        low, high = anchor, anchor + lengths[0]
+        for found, length in zip(positions[1:], lengths[1:], strict=True):
+            # Nearest occurrence to the span so far.
+            start = min(found, key=lambda at, lo=low, hi=high, n=length: max(hi, at + n) - min(lo, at))
+            low, high = min(low, start), max(high, start + length)
         if high - low <= window:
             return True
     return False
@@ -265,11 +344,23 @@ def _phrase_span_fits(text: str, parts: tuple[str, ...], window: int) -> bool:
 
 def keep_longest(hits: list[Hit]) -> list[Hit]:
     """Drop hits lying inside a longer hit: the more specific keyword wins (充电桩 over 充电)."""
+    if len(hits) < 2:
+        return hits
+    # reach[p]: the furthest end of a kept, longer hit that covers position p. Hits are taken longest
+    # first, one length at a time, so everything in ``reach`` is strictly longer than the current length.
+    reach = [0] * (max(hit.end for hit in hits) + 1)
     kept: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (h.start - h.end, h.start)):
-        size = hit.end - hit.start
-        if not any(k.start <= hit.start and hit.end <= k.end and k.end - k.start > size for k in kept):
-            kept.append(hit)
+    ordered = sorted(hits, key=lambda h: (h.start - h.end, h.start))
+    index = 0
+    while index < len(ordered):
+        size = ordered[index].end - ordered[index].start
+        group = []
+        while index < len(ordered) and ordered[index].end - ordered[index].start == size:
+            group.append(ordered[index])
+            index += 1
+        group = [hit for hit in group if reach[hit.start] < hit.end]
+        for hit in group:
+            for position in range(hit.start, hit.end):
+                reach[position] = max(reach[position], hit.end)
+        kept.extend(group)
     return kept
-
-

@@ -31,6 +31,19 @@ def _replacement(char: str) -> str:
     return " " if category in _DROP_CATEGORIES else char
 
 
+def _simplified(text: str) -> str:
+    """Traditional → Simplified, leaving text that is already Simplified alone.
+
+    OpenCC's phrase table also rewrites some Simplified phrases ("一坏" → "一坯"), so text that GB2312 can
+    encode — Simplified Chinese with ASCII — is not converted; one Traditional character sends it through.
+    """
+    try:
+        text.encode("gb2312")
+    except UnicodeEncodeError:
+        return _converter().convert(text)
+    return text
+
+
 def _clean_char(match: re.Match[str]) -> str:
     return _replacement(match.group())
 
@@ -46,8 +59,18 @@ def normalize(text: str) -> str:
         return ""
     text = unicodedata.normalize("NFKC", text)
     text = _SUSPECT.sub(_clean_char, text)
-    text = _converter().convert(text)
+    text = _simplified(text)
     text = text.lower()
     text = _PUNCT_RUN.sub(r"\1", text)
     text = _SPACES.sub(" ", text).strip()
     return _SPACE_BETWEEN_HAN.sub("", text)
+
+
+# Raw input beyond this multiple of the limit is never looked at, so a 100 KB paste costs no more than a long
+# message; normalisation mostly shrinks text (emoji, spaces), and the multiple leaves room for that.
+_RAW_FACTOR = 4
+
+
+def normalize_prefix(text: str, limit: int) -> str:
+    """The first ``limit`` characters of ``normalize(text)``, without normalising all of a huge text."""
+    return normalize(text[: limit * _RAW_FACTOR])[:limit]

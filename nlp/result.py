@@ -61,13 +61,18 @@ class Classification:
         lines = [
             f"类别: {self.category_name} ({self.category})",
             f"置信度: {self.confidence:.2f}  可信: {sure}",
-            "前三: " + ("、".join(f"{names.get(cid, cid)}({cid}) {score:.2f}" for cid, score in self.top) or "无"),
+            "前三: "
+            + ("、".join(f"{names.get(cid, cid)}({cid}) {score:.2f}" for cid, score in self.top) or "无"),
         ]
-        shown = [cid for cid, _ in self.top] + [m.category for m in self.matched if m.category not in dict(self.top)]
+        shown = [cid for cid, _ in self.top] + [
+            m.category for m in self.matched if m.category not in dict(self.top)
+        ]
         for cid in dict.fromkeys(shown):
             matches = self.matches_for(cid)
             if matches:
-                lines.append(f"  {names.get(cid, cid)}({cid}) 命中: " + "，".join(m.describe() for m in matches))
+                lines.append(
+                    f"  {names.get(cid, cid)}({cid}) 命中: " + "，".join(m.describe() for m in matches)
+                )
         if not self.matched:
             lines.append("命中: 无（没有找到任何关键词）")
         urgent = f"是 — {'、'.join(self.urgent_words)}" if self.urgent else "否"

@@ -115,6 +115,7 @@ class MiningSettings:
     min_count: int = 3
     max_keywords: int = 300
     alpha: float = 0.3
+    min_relative_weight: float = 0.1
     bigrams: bool = True
 
 
@@ -211,10 +212,13 @@ class _Reader:
         for key in table:
             if key not in allowed:
                 where = f"{entry} " if entry else ""
-                raise self.fail(f"{where}key {key!r}".strip(), f"unknown key; expected one of {', '.join(allowed)}")
+                raise self.fail(
+                    f"{where}key {key!r}".strip(), f"unknown key; expected one of {', '.join(allowed)}"
+                )
 
-    def number(self, value: Any, entry: str, *, minimum: float, inclusive: bool = True,
-               what: str = "value") -> float:
+    def number(
+        self, value: Any, entry: str, *, minimum: float, inclusive: bool = True, what: str = "value"
+    ) -> float:
         ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
         ok = ok and (value >= minimum if inclusive else value > minimum)
         if not ok:
@@ -238,8 +242,9 @@ class _Reader:
         return value.strip()
 
     def taxonomy(self, data: dict[str, Any]) -> Taxonomy:
-        self.known_keys(data, ("version", "name", "fallback", "settings", "sla", "urgency", "categories",
-                               "mining"), "")
+        self.known_keys(
+            data, ("version", "name", "fallback", "settings", "sla", "urgency", "categories", "mining"), ""
+        )
         if "version" in data and data["version"] != 1:
             raise self.fail("version", f"unsupported version {data['version']!r}; this Linli reads version 1")
         if "name" in data:
@@ -253,13 +258,25 @@ class _Reader:
             raise self.fail("[categories]", "no categories defined; add at least one [categories.<id>] table")
         categories = tuple(self.category(cid, raw, sla) for cid, raw in raw_categories.items())
         if "fallback" not in data:
-            raise self.fail("fallback", "missing; name the category used when nothing matches, "
-                            f"e.g. fallback = {categories[-1].id!r}")
+            raise self.fail(
+                "fallback",
+                "missing; name the category used when nothing matches, "
+                f"e.g. fallback = {categories[-1].id!r}",
+            )
         fallback = self.string(data["fallback"], "fallback")
         if fallback not in raw_categories:
-            raise self.fail("fallback", f"{fallback!r} is not one of the categories ({', '.join(raw_categories)})")
-        return Taxonomy(categories=categories, fallback=fallback, urgency=urgency, settings=settings, sla=sla,
-                        mining=mining, source=self.source)
+            raise self.fail(
+                "fallback", f"{fallback!r} is not one of the categories ({', '.join(raw_categories)})"
+            )
+        return Taxonomy(
+            categories=categories,
+            fallback=fallback,
+            urgency=urgency,
+            settings=settings,
+            sla=sla,
+            mining=mining,
+            source=self.source,
+        )
 
     def settings(self, raw: dict[str, Any]) -> Settings:
         defaults = Settings()
@@ -313,8 +330,9 @@ class _Reader:
 
     def urgency(self, raw: dict[str, Any]) -> Urgency:
         self.known_keys(raw, ("threshold", "keywords", "phrases", "negative"), "[urgency]")
-        threshold = self.number(raw.get("threshold", 1.0), "[urgency] threshold", minimum=0, inclusive=False,
-                                what="threshold")
+        threshold = self.number(
+            raw.get("threshold", 1.0), "[urgency] threshold", minimum=0, inclusive=False, what="threshold"
+        )
         return Urgency(vocabulary=self.vocabulary(raw, "urgency"), threshold=threshold)
 
     def category(self, category_id: str, raw: Any, sla: Sla) -> Category:
@@ -327,10 +345,18 @@ class _Reader:
             raise self.fail(entry, "missing name (the Chinese name users see)")
         name = self.string(raw["name"], f"{entry} name")
         description = self.string(raw.get("description", ""), f"{entry} description", required=False)
-        category_sla = self.sla(self.table(raw.get("sla", {}), f"{entry} sla"), f"{entry} sla",
-                                {key: getattr(sla, key) for key in _SLA_KEYS})
-        return Category(id=category_id, name=name, description=description,
-                        vocabulary=self.vocabulary(raw, entry), sla=category_sla)
+        category_sla = self.sla(
+            self.table(raw.get("sla", {}), f"{entry} sla"),
+            f"{entry} sla",
+            {key: getattr(sla, key) for key in _SLA_KEYS},
+        )
+        return Category(
+            id=category_id,
+            name=name,
+            description=description,
+            vocabulary=self.vocabulary(raw, entry),
+            sla=category_sla,
+        )
 
     def vocabulary(self, raw: dict[str, Any], entry: str) -> Vocabulary:
         keywords = self.terms(raw.get("keywords", {}), entry, "keyword")
@@ -363,8 +389,9 @@ class _Reader:
             where = f"{entry} phrase {label!r}"
             parts = tuple(normalize(part) for part in label.split(PHRASE_SEPARATOR))
             if len(parts) < 2 or not all(parts):
-                raise self.fail(where, f"needs two or more non-empty parts joined by {PHRASE_SEPARATOR!r}, "
-                                "e.g. \"电梯+困\"")
+                raise self.fail(
+                    where, f'needs two or more non-empty parts joined by {PHRASE_SEPARATOR!r}, e.g. "电梯+困"'
+                )
             weight = self.number(weight, where, minimum=0, inclusive=False, what="weight")
             phrases.append(Phrase(parts=parts, weight=weight, label=label))
         return tuple(phrases)

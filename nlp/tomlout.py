@@ -43,13 +43,19 @@ def _terms(table: str, terms: Iterable[Keyword | Phrase]) -> list[str]:
 
 
 def _vocabulary(prefix: str, vocabulary: Vocabulary) -> list[str]:
-    return [*_terms(f"{prefix}.keywords", vocabulary.keywords), *_terms(f"{prefix}.phrases", vocabulary.phrases),
-            *_terms(f"{prefix}.negative", vocabulary.negative)]
+    return [
+        *_terms(f"{prefix}.keywords", vocabulary.keywords),
+        *_terms(f"{prefix}.phrases", vocabulary.phrases),
+        *_terms(f"{prefix}.negative", vocabulary.negative),
+    ]
 
 
 def _sla(table: str, sla: Sla, base: Sla | None) -> list[str]:
-    lines = [f"{f.name} = {_key(format_duration(getattr(sla, f.name)))}" for f in fields(Sla)
-             if base is None or getattr(sla, f.name) != getattr(base, f.name)]
+    lines = [
+        f"{f.name} = {_key(format_duration(getattr(sla, f.name)))}"
+        for f in fields(Sla)
+        if base is None or getattr(sla, f.name) != getattr(base, f.name)
+    ]
     return ["", f"[{table}]", *lines] if lines else []
 
 
@@ -64,7 +70,12 @@ def taxonomy_to_toml(taxonomy: Taxonomy, comments: Iterable[str] = ()) -> str:
     lines += _vocabulary("urgency", taxonomy.urgency.vocabulary)
     for category in taxonomy.categories:
         prefix = f"categories.{_key(category.id)}"
-        lines += ["", f"[{prefix}]", f"name = {_key(category.name)}", f"description = {_key(category.description)}"]
+        lines += [
+            "",
+            f"[{prefix}]",
+            f"name = {_key(category.name)}",
+            f"description = {_key(category.description)}",
+        ]
         lines += _sla(f"{prefix}.sla", category.sla, taxonomy.sla)
         lines += _vocabulary(prefix, category.vocabulary)
     return "\n".join(lines) + "\n"
