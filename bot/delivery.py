@@ -57,7 +57,8 @@ async def perform(api: BotApi, action: Action) -> int | None:
             if action.pin:
                 try:
                     await api.pin(action.chat_id, message_id)
-                except Rejected as exc:  # no pin rights: the message itself still counts as sent
+                except DeliveryError as exc:
+                    # The message is out; raising here would have it sent again. A missing pin is only logged.
                     log.warning("could not pin message %s in %s: %s", message_id, action.chat_id, exc)
             return message_id
         case EditMessage():

@@ -1,33 +1,66 @@
-"""Delivers the outbox: in order, within Telegram's limits, surviving restarts.
+"""Delivers the outbox: in order, within Telegram's limits, once, surviving crashes and a second process.
 
-Each row is marked in its own transaction right after its call succeeds, so a crash can at worst
-resend the one message that was in flight; nothing queued is ever dropped.
+One round: ask the flood limits how many messages may go now and to which chats, claim that many due rows
+in a short transaction (`storage.outbox.claim_due`: a lease in `claimed_until`, rows locked with SKIP LOCKED
+on PostgreSQL), then send them one at a time outside any transaction, marking each in its own transaction as
+soon as its call returns. So a crash can at worst resend the one message whose call had returned but whose
+mark was not yet written; rows it had claimed but not sent go out once its lease runs out. Nothing queued
+is ever dropped.
+
+While a batch is out, its claim is renewed every third of the lease, so the lease only has to outlast a
+stalled process, not the slowest batch: it is short (10 s) and a crashed process holds up its rows only
+that long. A renewal that finds a row taken by someone else (our claim lapsed while we stalled) stops us
+from sending it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from bot.delivery import BotApi, ChatGone, Rejected, RetryLater, Transient, perform
-from bot.flood import FloodControl
-from handlers.actions import load_action
+from bot.delivery import BotApi, ChatGone, DeliveryError, Rejected, RetryLater, Transient, perform
+from bot.flood import FloodControl, Slots
+from handlers.actions import Action, SendMessage, load_action
 from storage.db import session_scope, utcnow
 from storage.models import OutboxMessage
-from storage.outbox import due_messages, mark_dead, mark_sent, postpone
+from storage.outbox import (
+    chats_with_due,
+    claim_due,
+    mark_dead,
+    mark_sent,
+    next_change,
+    postpone,
+    release_claims,
+    renew_claims,
+)
 from storage.people import set_chat_active
 from storage.tickets import set_card
 
 log = logging.getLogger(__name__)
 
-BATCH = 100
-IDLE_POLL = 1.0  # seconds between looks at the table when nobody wakes the sender
+BATCH = 100  # rows looked at per claim; at most this many are claimed
+IDLE_POLL = 1.0  # seconds between looks at the table when nothing is known to come due sooner
 MAX_BACKOFF = 300.0
+LEASE = timedelta(seconds=10)
+# Other processes judge our claim by their own clocks: we start no send later than this before it runs
+# out by ours (or a quarter of the lease, if that is shorter).
+CLOCK_SKEW = 2.0
+
+
+@dataclass
+class _Batch:
+    rows: list[OutboxMessage]
+    until: datetime  # the claimed_until we wrote: renewals and releases only touch rows still carrying it
+    expires: float  # monotonic time after which we start no more sends from this batch
+    open: set[int] = field(default_factory=set)  # rows not finished with yet
+    lost: set[int] = field(default_factory=set)  # rows a renewal found claimed by someone else
 
 
 class OutboxSender:
@@ -39,76 +72,210 @@ class OutboxSender:
         flood: FloodControl | None = None,
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
+        lease: timedelta = LEASE,
     ) -> None:
         self.engine = engine
         self.api = api
         self.flood = flood or FloodControl()
         self.clock = clock
         self.monotonic = monotonic
+        self.lease = lease
+        self._lease_margin = min(CLOCK_SKEW, lease.total_seconds() / 4)
         self.wake = asyncio.Event()
+        self._stop: asyncio.Event | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
+        self._stop = stop
         while not stop.is_set():
+            self.wake.clear()  # before the flush, so a wake during it is not lost
             try:
                 pause = await self.flush()
             except Exception:  # a database hiccup must not kill the sender for good
                 log.exception("outbox flush failed")
                 pause = IDLE_POLL
-            self.wake.clear()
+            if pause <= 0:
+                continue
             waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
 
     async def flush(self) -> float:
-        """Send everything due that the limits allow; return how long until more could go."""
-        pause = IDLE_POLL
-        while True:
-            rows = await asyncio.to_thread(self._due)
-            sent_any = False
-            held: set[int] = set()  # a chat we skipped stays skipped this round, to keep its order
-            for row in rows:
-                wait = self.flood.wait_time(row.chat_id, self.monotonic())
-                if wait > 0 or row.chat_id in held:
-                    held.add(row.chat_id)
-                    pause = min(pause, max(wait, 0.05))
-                    continue
-                if await self._deliver(row):
-                    sent_any = True
-                else:
-                    held.add(row.chat_id)
-            if not sent_any or len(rows) < BATCH:
-                return pause
+        """Send everything due, as fast as the limits allow; return the seconds until more could go.
 
-    def _due(self) -> list[OutboxMessage]:
+        With real limits this keeps going while there is work that the limits will let through within a
+        second or so (it sleeps for the overall limit itself); it returns when the rest has to wait longer.
+        """
+        while not self._stopping():
+            slots = self.flood.slots(self.monotonic())
+            batch = await asyncio.to_thread(self._claim, slots)
+            if not batch.rows:
+                return await asyncio.to_thread(self._pause, slots)
+            await self._send(batch)
+        return IDLE_POLL
+
+    def note_sent(self, chat_id: int) -> None:
+        """Count a message sent outside the outbox (an immediate answer) against the flood limits."""
+        self.flood.record(chat_id, self.monotonic())
+
+    def _stopping(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
+    # --- one batch
+
+    def _claim(self, slots: Slots) -> _Batch:
+        started = self.monotonic()
+        now = self.clock()
+        until = now + self.lease
         with session_scope(self.engine) as session:
-            return due_messages(session=session, now=self.clock(), limit=BATCH)
+            rows = claim_due(
+                session=session,
+                now=now,
+                until=until,
+                # A window's worth: at a window's edge only one slot may be free, but the rest free up
+                # one by one within the second, and _send waits for each. Claiming them together spares
+                # a claim transaction per message, which would otherwise lag every send by its duration.
+                limit=min(self.flood.limits.overall, BATCH),
+                skip_chats=slots.blocked.keys(),
+                room=slots.room,
+                scan=BATCH,
+            )
+        expires = started + self.lease.total_seconds() - self._lease_margin
+        return _Batch(rows, until, expires, open={row.id for row in rows if row.id is not None})
+
+    async def _send(self, batch: _Batch) -> None:
+        done = asyncio.Event()
+        keeper = asyncio.create_task(self._keep_claimed(batch, done))
+        stopped: set[int] = set()  # chats whose next row must wait: nothing later of theirs may go now
+        try:
+            for row in batch.rows:
+                if (
+                    row.chat_id in stopped
+                    or row.id in batch.lost
+                    or self.flood.chat_wait(row.chat_id, self.monotonic()) > 0  # e.g. a 429 in this batch
+                    or not await self._overall_slot()
+                    or self.monotonic() >= batch.expires
+                ):
+                    stopped.add(row.chat_id)
+                    continue
+                finished = await self._deliver(row)
+                batch.open.discard(row.id or 0)
+                if not finished:
+                    stopped.add(row.chat_id)
+        finally:
+            done.set()
+            await keeper
+            # What we did not get to goes back now rather than when the lease runs out. After a failure
+            # (say the database went away) this is best effort: the lease covers it otherwise.
+            if batch.open:
+                try:
+                    await asyncio.to_thread(self._release, batch.open, batch.until)
+                except Exception:
+                    log.exception("could not release %d claimed outbox rows", len(batch.open))
+
+    async def _overall_slot(self) -> bool:
+        """Sleep until the overall limit lets one more message go; False if we are stopping instead."""
+        while (wait := self.flood.overall_wait(self.monotonic())) > 0 and not self._stopping():
+            if self._stop is None:
+                await asyncio.sleep(wait)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), wait)
+        return not self._stopping()
+
+    async def _keep_claimed(self, batch: _Batch, done: asyncio.Event) -> None:
+        interval = self.lease.total_seconds() / 3
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), interval)
+            if done.is_set():
+                return
+            started = self.monotonic()
+            until = self.clock() + self.lease
+            held = set(batch.open)
+            try:
+                kept = await asyncio.to_thread(self._renew, held, batch.until, until)
+            except Exception:  # the batch stops at `expires` unless a later renewal gets through
+                log.exception("could not renew the claim on %d outbox rows", len(held))
+                continue
+            batch.lost |= held - kept
+            batch.until = until
+            batch.expires = started + self.lease.total_seconds() - self._lease_margin
 
     async def _deliver(self, row: OutboxMessage) -> bool:
-        action = load_action(row.payload)
-        self.flood.record(row.chat_id, self.monotonic())
+        """One call; True when the row is finished with, so the next row of its chat may follow."""
         try:
-            message_id = await perform(self.api, action)
+            action = load_action(row.payload)
+        except ValueError as exc:  # no retry will ever make it readable
+            log.error("outbox row %s has an unreadable payload: %s", row.id, exc)
+            await asyncio.to_thread(self._give_up, row, f"unreadable payload: {exc}", chat_gone=False)
+            return True
+        try:
+            message_id = await self._perform(action)
         except RetryLater as exc:
             self.flood.hold(row.chat_id, self.monotonic() + exc.seconds)
             await asyncio.to_thread(self._postpone, row, exc.seconds, str(exc))
             return False
         except ChatGone as exc:
+            self.flood.record(row.chat_id, self.monotonic())
             await asyncio.to_thread(self._give_up, row, str(exc), chat_gone=True)
             return False
         except Rejected as exc:
+            self.flood.record(row.chat_id, self.monotonic())
             log.warning("outbox row %s rejected by Telegram: %s", row.id, exc)
             await asyncio.to_thread(self._give_up, row, str(exc), chat_gone=False)
-            return False
+            return True
         except Transient as exc:
-            await asyncio.to_thread(self._postpone, row, min(2.0**row.attempts, MAX_BACKOFF), str(exc))
+            self.flood.record(row.chat_id, self.monotonic())
+            backoff = min(2.0**row.attempts, MAX_BACKOFF)
+            await asyncio.to_thread(self._postpone, row, backoff, str(exc))
             return False
+        except Exception as exc:
+            # A bug, not Telegram: retrying would hit it again, and if it struck after the message went
+            # out, every retry would send it once more. Give up on the row and say so loudly.
+            log.exception("outbox row %s failed unexpectedly; giving up on it", row.id)
+            self.flood.record(row.chat_id, self.monotonic())
+            await asyncio.to_thread(self._give_up, row, f"{type(exc).__name__}: {exc}", chat_gone=False)
+            return True
+        # Stamped when the call returned: see bot/flood.py for why that needs no safety margin.
+        self.flood.record(row.chat_id, self.monotonic())
         await asyncio.to_thread(self._sent, row, message_id)
         return True
 
+    async def _perform(self, action: Action) -> int | None:
+        if not (isinstance(action, SendMessage) and action.pin):
+            return await perform(self.api, action)
+        # Pin separately: once the message is out, no failure to pin may get it sent a second time.
+        message_id = await self.api.send(action)
+        try:
+            await self.api.pin(action.chat_id, message_id)
+        except DeliveryError as exc:
+            log.warning("could not pin message %s in %s: %s", message_id, action.chat_id, exc)
+        return message_id
+
+    # --- the database side, run in worker threads
+
+    def _pause(self, slots: Slots) -> float:
+        """Nothing could be claimed: how long until something might be (a retry, a lapsed claim, a slot)."""
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            change = next_change(session=session, now=now)
+            waiting = chats_with_due(session=session, now=now, among=slots.blocked.keys())
+        waits = [IDLE_POLL, *(slots.blocked[chat] for chat in waiting)]
+        if change is not None:
+            waits.append((change - now).total_seconds())
+        return max(min(waits), 0.0)
+
+    def _renew(self, ids: set[int], held_until: datetime, until: datetime) -> set[int]:
+        with session_scope(self.engine) as session:
+            return renew_claims(session=session, ids=ids, held_until=held_until, until=until)
+
+    def _release(self, ids: set[int], held_until: datetime) -> None:
+        with session_scope(self.engine) as session:
+            release_claims(session=session, ids=ids, held_until=held_until)
+
     def _sent(self, row: OutboxMessage, message_id: int | None) -> None:
         with session_scope(self.engine) as session:
-            row = session.merge(row)
             mark_sent(session=session, row=row, message_id=message_id, now=self.clock())
             if row.card_for_ticket_id is not None and message_id is not None:
                 set_card(
@@ -120,14 +287,12 @@ class OutboxSender:
 
     def _postpone(self, row: OutboxMessage, seconds: float, error: str) -> None:
         with session_scope(self.engine) as session:
-            row = session.merge(row)
             postpone(
                 session=session, row=row, delay=timedelta(seconds=seconds), error=error, now=self.clock()
             )
 
     def _give_up(self, row: OutboxMessage, error: str, *, chat_gone: bool) -> None:
         with session_scope(self.engine) as session:
-            row = session.merge(row)
             mark_dead(session=session, row=row, error=error)
             if chat_gone:
                 set_chat_active(session=session, chat_id=row.chat_id, active=False)

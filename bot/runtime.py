@@ -16,7 +16,7 @@ from bot.delivery import DeliveryError, deliver_now
 from bot.flood import FloodControl, Limits
 from bot.outbox import OutboxSender
 from handlers import texts
-from handlers.actions import AnswerButton
+from handlers.actions import AnswerButton, SendMessage
 from handlers.context import CoreConfig
 from handlers.core import Core
 from handlers.events import ButtonPress, Event
@@ -82,11 +82,12 @@ class Runtime:
         log.info("@%s is running on %s", identity.username, self.settings.framework)
 
     async def stop(self) -> None:
+        # Background work ends first: an outbox call cut off by a closing session would be retried as lost.
         self._stop.set()
-        await self.adapter.stop()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.adapter.stop()
 
     async def tick(self) -> None:
         """Do the clock's work now (tests call this after moving their clock)."""
@@ -125,6 +126,9 @@ class Runtime:
                 await deliver_now(self.adapter.api, action)
             except DeliveryError as exc:
                 log.warning("could not deliver %s: %s", action.kind, exc)
+                continue
+            if isinstance(action, SendMessage):
+                self.sender.note_sent(action.chat_id)  # immediate answers count against the flood limits too
         self.sender.wake.set()
 
 
