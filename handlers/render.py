@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from handlers import texts
 from handlers.actions import Button, InlineKeyboard, ReplyKeyboard
 from handlers.callbacks import Op, encode
+from handlers.states import ALLOWED
 from nlp import Taxonomy
-from storage.models import Building, Rating, SortState, Ticket, TicketEvent, TicketStatus, User
+from storage.models import OPEN_STATUSES, Building, Rating, SortState, Ticket, TicketEvent, TicketStatus, User
 
 CARD_TEXT_LIMIT = 700  # a photo caption holds 1024 characters, and the card has other lines
 SNIPPET_LIMIT = 20
@@ -190,36 +191,21 @@ def ticket_card(
     return "\n".join(lines), card_buttons(ticket)
 
 
-_STATE_BUTTONS: dict[str, tuple[tuple[str, Op], ...]] = {
-    TicketStatus.RECEIVED: (
-        (texts.BTN_ACCEPT, Op.ACCEPT),
-        (texts.BTN_PROGRESS, Op.PROGRESS),
-        (texts.BTN_RESOLVE, Op.RESOLVE),
-        (texts.BTN_REJECT, Op.REJECT),
-        (texts.BTN_ASSIGN, Op.ASSIGN),
-        (texts.BTN_RECLASSIFY, Op.CHANGE_CATEGORY),
-    ),
-    TicketStatus.ACCEPTED: (
-        (texts.BTN_PROGRESS, Op.PROGRESS),
-        (texts.BTN_RESOLVE, Op.RESOLVE),
-        (texts.BTN_REJECT, Op.REJECT),
-        (texts.BTN_ASSIGN, Op.ASSIGN),
-        (texts.BTN_RECLASSIFY, Op.CHANGE_CATEGORY),
-    ),
-    TicketStatus.IN_PROGRESS: (
-        (texts.BTN_RESOLVE, Op.RESOLVE),
-        (texts.BTN_REJECT, Op.REJECT),
-        (texts.BTN_ASSIGN, Op.ASSIGN),
-        (texts.BTN_RECLASSIFY, Op.CHANGE_CATEGORY),
-    ),
-}
+_MOVE_BUTTONS = (
+    (texts.BTN_ACCEPT, Op.ACCEPT, TicketStatus.ACCEPTED),
+    (texts.BTN_PROGRESS, Op.PROGRESS, TicketStatus.IN_PROGRESS),
+    (texts.BTN_RESOLVE, Op.RESOLVE, TicketStatus.RESOLVED),
+    (texts.BTN_REJECT, Op.REJECT, TicketStatus.REJECTED),
+)
+_OPEN_BUTTONS = ((texts.BTN_ASSIGN, Op.ASSIGN), (texts.BTN_RECLASSIFY, Op.CHANGE_CATEGORY))
 
 
 def card_buttons(ticket: Ticket) -> InlineKeyboard | None:
-    """The buttons that make sense in the ticket's state; none once it is closed."""
-    choices = _STATE_BUTTONS.get(ticket.status)
-    if not choices:
+    """The moves the ticket's state allows (handlers/states.py), plus 指派 and 改分类 while it is open."""
+    if ticket.status not in OPEN_STATUSES:
         return None
+    allowed = ALLOWED[TicketStatus(ticket.status)]
+    choices = [(label, op) for label, op, to in _MOVE_BUTTONS if to in allowed] + list(_OPEN_BUTTONS)
     return InlineKeyboard(rows=_rows([Button(text=t, data=encode(op, ticket.id or 0)) for t, op in choices]))
 
 

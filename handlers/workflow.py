@@ -12,20 +12,10 @@ from handlers.cards import card_edit
 from handlers.context import Scope
 from handlers.notify import tell_reporters
 from handlers.render import display_name, rating_keyboard, snippet
+from handlers.states import ALLOWED, S
 from storage.models import Rating, Ticket, TicketStatus, User
 from storage.people import get_user
 from storage.tickets import record_transition
-
-S = TicketStatus
-ALLOWED: dict[TicketStatus, frozenset[TicketStatus]] = {
-    S.RECEIVED: frozenset({S.ACCEPTED, S.IN_PROGRESS, S.RESOLVED, S.REJECTED, S.MERGED}),
-    S.ACCEPTED: frozenset({S.IN_PROGRESS, S.RESOLVED, S.REJECTED}),
-    S.IN_PROGRESS: frozenset({S.RESOLVED, S.REJECTED}),
-    S.RESOLVED: frozenset({S.RATED, S.ACCEPTED}),  # rated, or reopened because the reporter is not satisfied
-    S.RATED: frozenset(),
-    S.REJECTED: frozenset(),
-    S.MERGED: frozenset(),
-}
 
 
 def refusal(ticket: Ticket, to: TicketStatus) -> str | None:
