@@ -8,7 +8,7 @@ from handlers.context import Scope
 from handlers.render import CardPeople, display_name, ticket_card
 from storage.models import Ticket, TicketStatus
 from storage.people import get_building, get_user
-from storage.tickets import events_of, followers_of
+from storage.tickets import events_of, followers_of, release_hold
 
 
 def reporter_names(scope: Scope, ticket: Ticket, *, reveal: bool = False) -> list[str]:
@@ -73,15 +73,22 @@ def post_card(scope: Scope, ticket: Ticket) -> None:
     scope.later(card, card_for_ticket_id=ticket.id)
 
 
-def card_edit(scope: Scope, ticket: Ticket, keyboard: InlineKeyboard | None = None) -> EditMessage | None:
-    """The edit that brings the card up to date (or shows other buttons); None while the card is unsent."""
+def card_edits(scope: Scope, ticket: Ticket, keyboard: InlineKeyboard | None = None) -> list[EditMessage]:
+    """The edit that brings the card up to date (or shows other buttons); none while the card is unsent."""
     if ticket.card_chat_id is None or ticket.card_message_id is None:
-        return None
+        return []
     text, own_keyboard = render_card(scope, ticket)
-    return EditMessage(
+    edit = EditMessage(
         chat_id=ticket.card_chat_id,
         message_id=ticket.card_message_id,
         text=text,
         keyboard=keyboard or own_keyboard,
         caption=_media(ticket) is not None,
     )
+    return [edit]
+
+
+def release_to_staff(scope: Scope, ticket: Ticket) -> None:
+    """A held report stops waiting for its reporter and reaches staff."""
+    release_hold(session=scope.session, ticket=ticket)
+    post_card(scope, ticket)

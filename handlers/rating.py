@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from handlers import texts
 from handlers.actions import Action, AnswerButton, EditMessage, SendMessage
-from handlers.cards import card_edit
+from handlers.cards import card_edits
 from handlers.context import Ctx
 from handlers.events import ButtonPress, IncomingMessage
 from handlers.workflow import move, reopen
@@ -66,22 +66,20 @@ def rate(ctx: Ctx, press: ButtonPress, ticket_id: int, code: str) -> list[Action
         message_id=press.message_id,
         text=f"{texts.RATING_NAMES[rating]} {texts.RATE_THANKS}",
     )
-    card = card_edit(ctx, ticket)
     return [
         AnswerButton(callback_id=press.callback_id, text=texts.RATE_THANKS),
         thanked,
-        *([card] if card else []),
+        *card_edits(ctx, ticket),
     ]
 
 
 def in_step(ctx: Ctx, msg: IncomingMessage) -> bool:
-    state = get_state(session=ctx.session, user_id=ctx.user.id, chat_id=msg.chat.id)
-    return state is not None and state.flow == FLOW
+    return get_state(session=ctx.session, user_id=ctx.user.id, chat_id=msg.chat.id, flow=FLOW) is not None
 
 
 def answer_why(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
     """The one line after 不满意: it reopens the ticket and goes to staff."""
-    state = get_state(session=ctx.session, user_id=ctx.user.id, chat_id=msg.chat.id)
+    state = get_state(session=ctx.session, user_id=ctx.user.id, chat_id=msg.chat.id, flow=FLOW)
     assert state is not None
     why = msg.text.strip()[:WHY_LIMIT]
     if not why:

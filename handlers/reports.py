@@ -13,7 +13,7 @@ from typing import Any
 
 from handlers import texts
 from handlers.actions import Action, AnswerButton, EditMessage, SendMessage
-from handlers.cards import card_edit, post_card
+from handlers.cards import card_edits, post_card
 from handlers.context import Ctx
 from handlers.escalation import deadlines
 from handlers.events import ButtonPress, IncomingMessage
@@ -152,8 +152,7 @@ def start_private(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
 
 
 def in_private_flow(ctx: Ctx, msg: IncomingMessage) -> bool:
-    state = get_state(session=ctx.session, user_id=ctx.user.id, chat_id=msg.chat.id)
-    return state is not None and state.flow == FLOW
+    return get_state(session=ctx.session, user_id=ctx.user.id, chat_id=msg.chat.id, flow=FLOW) is not None
 
 
 def continue_private(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
@@ -221,8 +220,8 @@ def _finish_private(ctx: Ctx, chat_id: int, draft: dict[str, Any], building_id: 
 
 
 def choose_building(ctx: Ctx, press: ButtonPress, building_id: int) -> list[Action]:
-    state = get_state(session=ctx.session, user_id=ctx.user.id, chat_id=press.chat.id)
-    if state is None or state.flow != FLOW or state.step != STEP_BUILDING:
+    state = get_state(session=ctx.session, user_id=ctx.user.id, chat_id=press.chat.id, flow=FLOW)
+    if state is None or state.step != STEP_BUILDING:
         return [AnswerButton(callback_id=press.callback_id, text=texts.BUTTON_INVALID)]
     building = get_building(session=ctx.session, building_id=building_id) if building_id else None
     if building_id and building is None:
@@ -238,8 +237,7 @@ def choose_building(ctx: Ctx, press: ButtonPress, building_id: int) -> list[Acti
 
 
 def cancel(ctx: Ctx, press: ButtonPress) -> list[Action]:
-    state = get_state(session=ctx.session, user_id=ctx.user.id, chat_id=press.chat.id)
-    if state is None or state.flow != FLOW:
+    if get_state(session=ctx.session, user_id=ctx.user.id, chat_id=press.chat.id, flow=FLOW) is None:
         return [AnswerButton(callback_id=press.callback_id, text=texts.BUTTON_INVALID)]
     clear_state(session=ctx.session, user_id=ctx.user.id, chat_id=press.chat.id)
     return [
@@ -257,9 +255,8 @@ def make_anonymous(ctx: Ctx, press: ButtonPress, ticket_id: int) -> list[Action]
     ticket.anonymous = True
     ctx.session.add(ticket)
     text, keyboard = receipt(ticket, ctx.config.classifier.taxonomy)
-    card = card_edit(ctx, ticket)
     return [
         AnswerButton(callback_id=press.callback_id, text=texts.ANONYMOUS_SET),
         EditMessage(chat_id=press.chat.id, message_id=press.message_id, text=text, keyboard=keyboard),
-        *([card] if card else []),
+        *card_edits(ctx, ticket),
     ]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from handlers.actions import SendMessage
-from handlers.cards import post_card
+from handlers.cards import release_to_staff
 from handlers.context import Scope
 from handlers.render import receipt
 from storage.models import Hold, SortState
-from storage.tickets import due_holds, release_hold
+from storage.tickets import due_holds
 
 
 def release_held_reports(scope: Scope) -> int:
@@ -18,11 +18,9 @@ def release_held_reports(scope: Scope) -> int:
             ticket.sort_state = SortState.UNSORTED
         elif ticket.hold_reason == Hold.DUPLICATE:
             # They were shown the earlier ticket's number, never their own: tell them now.
-            ticket.duplicate_of = None
             text, keyboard = receipt(ticket, scope.config.classifier.taxonomy)
             scope.later(
                 SendMessage(chat_id=ticket.chat_id, text=text, reply_to=ticket.message_id, keyboard=keyboard)
             )
-        release_hold(session=scope.session, ticket=ticket)
-        post_card(scope, ticket)
+        release_to_staff(scope, ticket)
     return len(released)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from handlers import texts
 from handlers.actions import Action, AnswerButton, EditMessage, SendMessage
-from handlers.cards import card_edit, post_card
+from handlers.cards import card_edits, release_to_staff
 from handlers.context import Ctx
 from handlers.events import ButtonPress, IncomingMessage
 from handlers.parsing import first_int
 from handlers.render import all_categories, receipt
 from storage.models import Hold, SortState, Ticket, TicketStatus
-from storage.tickets import get_ticket, release_hold, set_category
+from storage.tickets import get_ticket, set_category
 
 
 def _on_card(ctx: Ctx, press: ButtonPress, ticket: Ticket) -> bool:
@@ -39,8 +39,7 @@ def show_choices(ctx: Ctx, press: ButtonPress, ticket_id: int) -> list[Action]:
         return [ticket]
     keyboard = all_categories(ticket, ctx.config.classifier.taxonomy)
     if _on_card(ctx, press, ticket):
-        edit = card_edit(ctx, ticket, keyboard)
-        return [AnswerButton(callback_id=press.callback_id), *([edit] if edit else [])]
+        return [AnswerButton(callback_id=press.callback_id), *card_edits(ctx, ticket, keyboard)]
     text = f"{receipt(ticket, ctx.config.classifier.taxonomy)[0]}\n\n{texts.CHOOSE_CATEGORY}"
     return [
         AnswerButton(callback_id=press.callback_id),
@@ -85,18 +84,15 @@ def _apply(ctx: Ctx, ticket: Ticket, category: str, state: SortState) -> list[Ac
         now=ctx.now,
     )
     if ticket.hold_reason == Hold.CATEGORY:
-        release_hold(session=ctx.session, ticket=ticket)
-        post_card(ctx, ticket)
+        release_to_staff(ctx, ticket)
         return []
-    edit = card_edit(ctx, ticket)
-    return [edit] if edit else []
+    return card_edits(ctx, ticket)
 
 
 def _refreshed(ctx: Ctx, press: ButtonPress, ticket: Ticket) -> list[Action]:
     """The pressed message shown as it now stands: the card, or the reporter's receipt."""
     if _on_card(ctx, press, ticket):
-        edit = card_edit(ctx, ticket)
-        return [edit] if edit else []
+        return card_edits(ctx, ticket)
     text, keyboard = receipt(ticket, ctx.config.classifier.taxonomy)
     return [EditMessage(chat_id=press.chat.id, message_id=press.message_id, text=text, keyboard=keyboard)]
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from handlers import texts
 from handlers.actions import Action, AnswerButton, EditMessage, SendMessage
-from handlers.cards import card_edit
+from handlers.cards import card_edits
 from handlers.context import Ctx
 from handlers.events import ButtonPress, IncomingMessage
 from handlers.parsing import first_int
@@ -92,13 +92,8 @@ def press_needing_words(ctx: Ctx, press: ButtonPress, ticket_id: int, to: Ticket
 
 
 def skip_note(ctx: Ctx, press: ButtonPress, ticket_id: int) -> list[Action]:
-    state = get_state(session=ctx.session, user_id=ctx.user.id, chat_id=press.chat.id)
-    if (
-        state is None
-        or state.flow != FLOW
-        or state.step != TicketStatus.RESOLVED
-        or state.data.get("ticket") != ticket_id
-    ):
+    state = get_state(session=ctx.session, user_id=ctx.user.id, chat_id=press.chat.id, flow=FLOW)
+    if state is None or state.step != TicketStatus.RESOLVED or state.data.get("ticket") != ticket_id:
         return [_toast(press, texts.BUTTON_INVALID)]
     clear_state(session=ctx.session, user_id=ctx.user.id, chat_id=press.chat.id)
     ticket = _staff_ticket(ctx, ticket_id)
@@ -110,8 +105,8 @@ def skip_note(ctx: Ctx, press: ButtonPress, ticket_id: int) -> list[Action]:
 
 
 def cancel_step(ctx: Ctx, press: ButtonPress, ticket_id: int) -> list[Action]:
-    state = get_state(session=ctx.session, user_id=ctx.user.id, chat_id=press.chat.id)
-    if state is None or state.flow != FLOW or state.data.get("ticket") != ticket_id:
+    state = get_state(session=ctx.session, user_id=ctx.user.id, chat_id=press.chat.id, flow=FLOW)
+    if state is None or state.data.get("ticket") != ticket_id:
         return [_toast(press, texts.BUTTON_INVALID)]
     clear_state(session=ctx.session, user_id=ctx.user.id, chat_id=press.chat.id)
     return [
@@ -121,13 +116,12 @@ def cancel_step(ctx: Ctx, press: ButtonPress, ticket_id: int) -> list[Action]:
 
 
 def in_step(ctx: Ctx, msg: IncomingMessage) -> bool:
-    state = get_state(session=ctx.session, user_id=ctx.user.id, chat_id=msg.chat.id)
-    return state is not None and state.flow == FLOW
+    return get_state(session=ctx.session, user_id=ctx.user.id, chat_id=msg.chat.id, flow=FLOW) is not None
 
 
 def answer_step(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
     """The words the last 已解决 / 驳回 press asked for (a photo with a caption counts for 已解决)."""
-    state = get_state(session=ctx.session, user_id=ctx.user.id, chat_id=msg.chat.id)
+    state = get_state(session=ctx.session, user_id=ctx.user.id, chat_id=msg.chat.id, flow=FLOW)
     assert state is not None
     to = TicketStatus(state.step)
     words = msg.text.strip()[:NOTE_LIMIT]
@@ -172,15 +166,15 @@ def show_staff(ctx: Ctx, press: ButtonPress, ticket_id: int) -> list[Action]:
     staff = staff_members(session=ctx.session, admin_ids=ctx.config.admin_ids)
     if not staff:
         return [_toast(press, texts.NO_STAFF)]
-    edit = card_edit(ctx, ticket, staff_choice(ticket, staff))
-    if edit is None or (edit.chat_id, edit.message_id) != (press.chat.id, press.message_id):
+    edits = card_edits(ctx, ticket, staff_choice(ticket, staff))
+    if [(e.chat_id, e.message_id) for e in edits] != [(press.chat.id, press.message_id)]:
         question = SendMessage(
             chat_id=press.chat.id,
             text=texts.ASSIGN_CHOOSE.format(number=ticket.id),
             keyboard=staff_choice(ticket, staff),
         )
         return [_toast(press), question]
-    return [_toast(press), edit]
+    return [_toast(press), *edits]
 
 
 def assign_to(ctx: Ctx, press: ButtonPress, ticket_id: int, user_id: int) -> list[Action]:
@@ -209,8 +203,7 @@ def _assign(ctx: Ctx, ticket: Ticket, assignee: User) -> list[Action]:
         move(ctx, ticket, TicketStatus.ACCEPTED, actor=ctx.user, note=display_name(assignee))
         actions = announce(ctx, ticket, actor=ctx.user)
     else:
-        edit = card_edit(ctx, ticket)
-        actions = [edit] if edit else []
+        actions = card_edits(ctx, ticket)
     if assignee.private_chat_open and assignee.id != ctx.user.id:
         building = building_name(get_building(session=ctx.session, building_id=ticket.building_id))
         ctx.later(

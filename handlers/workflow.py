@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from handlers import texts
 from handlers.actions import Action, Media, SendMessage
-from handlers.cards import card_edit
+from handlers.cards import card_edits
 from handlers.context import Scope
 from handlers.notify import tell_reporters
 from handlers.render import display_name, rating_keyboard, snippet
@@ -102,8 +102,7 @@ def announce(scope: Scope, ticket: Ticket, *, actor: User | None) -> list[Action
         case S.REJECTED:
             text = texts.NOTICE_REJECTED.format(number=number, reason=ticket.rejection_reason or "")
             tell_reporters(scope, ticket, public=text, private=text)
-    edit = card_edit(scope, ticket)
-    return [edit] if edit else []
+    return card_edits(scope, ticket)
 
 
 def reopen(scope: Scope, ticket: Ticket, *, reporter: User, why: str) -> list[Action]:
@@ -125,5 +124,4 @@ def reopen(scope: Scope, ticket: Ticket, *, reporter: User, why: str) -> list[Ac
         public=texts.NOTICE_REOPENED.format(number=ticket.id),
         private=texts.NOTICE_REOPENED.format(number=ticket.id),
     )
-    edit = card_edit(scope, ticket)
-    return [edit] if edit else []
+    return card_edits(scope, ticket)

@@ -10,8 +10,12 @@ from sqlmodel import Session
 from storage.models import ConversationState
 
 
-def get_state(*, session: Session, user_id: int, chat_id: int) -> ConversationState | None:
-    return session.get(ConversationState, (user_id, chat_id))
+def get_state(
+    *, session: Session, user_id: int, chat_id: int, flow: str | None = None
+) -> ConversationState | None:
+    """The user's state in this chat; with `flow`, only when they are in that flow."""
+    state = session.get(ConversationState, (user_id, chat_id))
+    return state if state is not None and flow in (None, state.flow) else None
 
 
 def set_state(

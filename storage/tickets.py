@@ -214,7 +214,8 @@ def set_category(
 
 
 def release_hold(*, session: Session, ticket: Ticket) -> None:
-    ticket.hold_reason = ticket.held_until = None
+    """The report stops waiting for its reporter; a duplicate candidate it was shown is forgotten."""
+    ticket.hold_reason = ticket.held_until = ticket.duplicate_of = None
     session.add(ticket)
 
 
