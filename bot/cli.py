@@ -6,9 +6,14 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 DEMO_HINT = "try the bot offline first with `make demo`"
 
@@ -27,15 +32,52 @@ def _run(_args: argparse.Namespace) -> int:
     if settings.staff_chat_id is None:
         raise SystemExit("linli: LINLI_STAFF_CHAT_ID is not set (the staff group's id, e.g. -1001234567890)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # otherwise a line for every long poll
-    from bot.runtime import serve
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # otherwise a line for every call
+    logging.getLogger("aiogram").setLevel(logging.WARNING)
+    from bot.runtime import StartupError, serve
     from nlp import TaxonomyError
 
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        # systemctl stop and docker stop send SIGTERM: the same orderly shutdown as Ctrl-C.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await serve(settings, stop)
+
     try:
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(settings))
-    except TaxonomyError as exc:
+        asyncio.run(main())
+    except (TaxonomyError, StartupError) as exc:
         raise SystemExit(f"linli: {exc}") from None
+    return 0
+
+
+def _engine() -> Engine:
+    from storage.db import make_engine, migrate
+
+    engine = make_engine(_settings_or_exit().database_url)
+    migrate(engine)
+    return engine
+
+
+def _status(_args: argparse.Namespace) -> int:
+    from bot.status import status_report
+
+    settings = _settings_or_exit()
+    print(status_report(_engine(), mode="webhook" if settings.webhook_url else "polling"))
+    return 0
+
+
+def _inbox(args: argparse.Namespace) -> int:
+    from bot.status import failed_report, retry_failed
+
+    engine = _engine()
+    if args.retry is not None:
+        if not retry_failed(engine, args.retry):
+            raise SystemExit(f"linli: no failed update with id {args.retry} (see `linli inbox --failed`)")
+        print(f"linli: update {args.retry} is back in line; a running bot handles it next")
+        return 0
+    print(failed_report(engine))
     return 0
 
 
@@ -98,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="serve Telegram (needs LINLI_BOT_TOKEN and LINLI_STAFF_CHAT_ID)").set_defaults(
         func=_run
     )
+    sub.add_parser("status", help="inbox and outbox backlog, failures, leases").set_defaults(func=_status)
+    inbox = sub.add_parser("inbox", help="updates that failed: list them, or put one back in line")
+    group = inbox.add_mutually_exclusive_group()
+    group.add_argument("--failed", action="store_true", help="list failed updates (the default)")
+    group.add_argument("--retry", type=int, metavar="ID", help="handle this failed update again")
+    inbox.set_defaults(func=_inbox)
     migrate = sub.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--new", metavar="MESSAGE", help="also autogenerate a new revision (developers)")
     migrate.set_defaults(func=_migrate)

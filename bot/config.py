@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 
@@ -30,6 +34,62 @@ class Settings(BaseSettings):
     taxonomy_file: str | None = None
     # When the weekly report goes to the staff chat, in TIMEZONE: "mon 09:00", or "off".
     weekly_report: str = "mon 09:00"
+    # Updates of different chats handled side by side (each chat's in order).
+    workers: int = Field(default=4, ge=1, le=64)
+    # Webhook mode when set: the public HTTPS URL Telegram posts to. Unset: long polling.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1:8080"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "not a database URL (e.g. sqlite:///linli.db or postgresql://user@host/db)"
+            ) from None
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        # Telegram only posts to HTTPS; plain HTTP is accepted on loopback, for the sandbox.
+        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError("must be a public https:// URL")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's rule for secret_token.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError("write it as host:port, e.g. 127.0.0.1:8080")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("LINLI_WEBHOOK_SECRET must be set with LINLI_WEBHOOK_URL")
+        return self
+
+    @property
+    def listen(self) -> tuple[str, int]:
+        host, _, port = self.webhook_listen.rpartition(":")
+        return host.strip("[]"), int(port)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Protocol
 
 from handlers.actions import Action, AnswerButton, EditMessage, SendMessage
 
 log = logging.getLogger(__name__)
-
-IMMEDIATE_ATTEMPTS = 4
 
 
 class DeliveryError(Exception):
@@ -33,12 +30,20 @@ class Rejected(DeliveryError):
     """400: Telegram will never accept this call as it is."""
 
 
+class ChatMoved(DeliveryError):
+    """400 "group chat was upgraded to a supergroup chat": the same call goes to `new_chat_id` instead."""
+
+    def __init__(self, new_chat_id: int) -> None:
+        super().__init__(f"group chat was upgraded to a supergroup chat {new_chat_id}")
+        self.new_chat_id = new_chat_id
+
+
 class Transient(DeliveryError):
     """Network trouble or a 5xx: the same call may well work a little later."""
 
 
 class BotApi(Protocol):
-    """The four calls the core needs; each adapter implements them on its framework."""
+    """The calls the bot makes; each adapter implements them on its framework."""
 
     async def send(self, action: SendMessage) -> int: ...
 
@@ -47,6 +52,16 @@ class BotApi(Protocol):
     async def answer(self, action: AnswerButton) -> None: ...
 
     async def pin(self, chat_id: int, message_id: int) -> None: ...
+
+    async def set_webhook(self, *, url: str, secret: str, allowed_updates: list[str]) -> None: ...
+
+    async def delete_webhook(self) -> None:
+        """Switch to getUpdates; pending updates are kept."""
+        ...
+
+    async def set_commands(self, commands: list[tuple[str, str]], *, chat_id: int | None = None) -> None:
+        """The command menu for everyone (chat_id None) or for one chat or person."""
+        ...
 
 
 async def perform(api: BotApi, action: Action) -> int | None:
@@ -72,19 +87,3 @@ async def perform(api: BotApi, action: Action) -> int | None:
         case AnswerButton():
             await api.answer(action)
             return None
-
-
-async def deliver_now(api: BotApi, action: Action) -> int | None:
-    """An immediate answer: honour 429 and retry brief network trouble, then give up loudly."""
-    for attempt in range(1, IMMEDIATE_ATTEMPTS + 1):
-        try:
-            return await perform(api, action)
-        except RetryLater as exc:
-            if attempt == IMMEDIATE_ATTEMPTS:
-                raise
-            await asyncio.sleep(exc.seconds)
-        except Transient:
-            if attempt == IMMEDIATE_ATTEMPTS:
-                raise
-            await asyncio.sleep(0.5 * 2**attempt)
-    return None

@@ -25,14 +25,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from bot.delivery import BotApi, ChatGone, DeliveryError, Rejected, RetryLater, Transient, perform
+from bot.delivery import BotApi, ChatGone, ChatMoved, DeliveryError, Rejected, RetryLater, Transient, perform
 from bot.flood import FloodControl, Slots
 from handlers.actions import Action, SendMessage, load_action
+from handlers.render import receipts
+from storage.chat_moves import move_chat
 from storage.db import session_scope, utcnow
 from storage.models import OutboxMessage
 from storage.outbox import (
     chats_with_due,
     claim_due,
+    claim_following_acks,
     mark_dead,
     mark_sent,
     next_change,
@@ -46,7 +49,9 @@ from storage.tickets import set_card
 log = logging.getLogger(__name__)
 
 BATCH = 100  # rows looked at per claim; at most this many are claimed
-IDLE_POLL = 1.0  # seconds between looks at the table when nothing is known to come due sooner
+# Seconds between looks at the table when nothing is known to come due sooner (another process, which
+# does not hold the sending lease, may have queued its updates' answers for us meanwhile).
+IDLE_POLL = 1.0
 MAX_BACKOFF = 300.0
 LEASE = timedelta(seconds=10)
 # Other processes judge our claim by their own clocks: we start no send later than this before it runs
@@ -61,6 +66,7 @@ class _Batch:
     expires: float  # monotonic time after which we start no more sends from this batch
     open: set[int] = field(default_factory=set)  # rows not finished with yet
     lost: set[int] = field(default_factory=set)  # rows a renewal found claimed by someone else
+    folded: set[int] = field(default_factory=set)  # receipts already sent inside another row's message
 
 
 class OutboxSender:
@@ -73,6 +79,7 @@ class OutboxSender:
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
         lease: timedelta = LEASE,
+        retry_base: float = 1.0,
     ) -> None:
         self.engine = engine
         self.api = api
@@ -80,6 +87,10 @@ class OutboxSender:
         self.clock = clock
         self.monotonic = monotonic
         self.lease = lease
+        self.retry_base = retry_base  # first back-off after a 5xx or network error, doubling after that
+        # Whether this process holds the sending lease (bot.runtime renews it): only one process sends, so
+        # two together stay within Telegram's overall limit.
+        self.active = True
         self._lease_margin = min(CLOCK_SKEW, lease.total_seconds() / 4)
         self.wake = asyncio.Event()
         self._stop: asyncio.Event | None = None
@@ -107,6 +118,8 @@ class OutboxSender:
         second or so (it sleeps for the overall limit itself); it returns when the rest has to wait longer.
         """
         while not self._stopping():
+            if not self.active:
+                return IDLE_POLL
             slots = self.flood.slots(self.monotonic())
             batch = await asyncio.to_thread(self._claim, slots)
             if not batch.rows:
@@ -114,9 +127,27 @@ class OutboxSender:
             await self._send(batch)
         return IDLE_POLL
 
-    def note_sent(self, chat_id: int) -> None:
-        """Count a message sent outside the outbox (an immediate answer) against the flood limits."""
-        self.flood.record(chat_id, self.monotonic())
+    def room_now(self) -> Slots | None:
+        """What may be sent right away (an update's immediate answers), or None if nothing may."""
+        if not self.active or self._stopping():
+            return None
+        now = self.monotonic()
+        if self.flood.overall_wait(now) > 0:
+            return None
+        return self.flood.slots(now)
+
+    def claim_until(self) -> datetime:
+        """The lease for rows queued already claimed, to be handed to `send_claimed` at once."""
+        return self.clock() + self.lease
+
+    async def send_claimed(self, rows: list[OutboxMessage], until: datetime) -> None:
+        """Send rows queued already claimed by us (an update's answers), as a batch of their own.
+
+        Whatever cannot go now (a 429, a 5xx, a full window) is released or postponed for the sender
+        loop, so a chat that must wait never holds up the worker that answers another chat.
+        """
+        expires = self.monotonic() + self.lease.total_seconds() - self._lease_margin
+        await self._send(_Batch(rows, until, expires, open={row.id for row in rows if row.id is not None}))
 
     def _stopping(self) -> bool:
         return self._stop is not None and self._stop.is_set()
@@ -149,6 +180,8 @@ class OutboxSender:
         stopped: set[int] = set()  # chats whose next row must wait: nothing later of theirs may go now
         try:
             for row in batch.rows:
+                if row.id in batch.folded:
+                    continue
                 if (
                     row.chat_id in stopped
                     or row.id in batch.lost
@@ -158,7 +191,7 @@ class OutboxSender:
                 ):
                     stopped.add(row.chat_id)
                     continue
-                finished = await self._deliver(row)
+                finished = await self._deliver(row, batch)
                 batch.open.discard(row.id or 0)
                 if not finished:
                     stopped.add(row.chat_id)
@@ -202,7 +235,7 @@ class OutboxSender:
             batch.until = until
             batch.expires = started + self.lease.total_seconds() - self._lease_margin
 
-    async def _deliver(self, row: OutboxMessage) -> bool:
+    async def _deliver(self, row: OutboxMessage, batch: _Batch) -> bool:
         """One call; True when the row is finished with, so the next row of its chat may follow."""
         try:
             action = load_action(row.payload)
@@ -210,11 +243,24 @@ class OutboxSender:
             log.error("outbox row %s has an unreadable payload: %s", row.id, exc)
             await asyncio.to_thread(self._give_up, row, f"unreadable payload: {exc}", chat_gone=False)
             return True
+        folded: list[OutboxMessage] = []
+        if isinstance(action, SendMessage) and action.ack_for is not None and row.chat_id < 0:
+            # Receipts piled up behind this one (the group was at its limit): one message says them all.
+            folded = await asyncio.to_thread(self._claim_following_acks, row, batch.until)
+            if folded:
+                numbers = [action.ack_for, *(int(other.payload["ack_for"]) for other in folded)]
+                action = SendMessage(chat_id=row.chat_id, text=receipts(numbers))
+                batch.folded |= {other.id or 0 for other in folded}
         try:
             message_id = await self._perform(action)
         except RetryLater as exc:
             self.flood.hold(row.chat_id, self.monotonic() + exc.seconds)
-            await asyncio.to_thread(self._postpone, row, exc.seconds, str(exc))
+            await asyncio.to_thread(self._postpone, row, exc.seconds, str(exc), folded, batch.until)
+            return False
+        except ChatMoved as exc:
+            # Everything queued for the old id (this row too) moves to the new one and goes there next.
+            log.info("chat %s became supergroup %s; its messages follow it", row.chat_id, exc.new_chat_id)
+            await asyncio.to_thread(self._moved, row, exc.new_chat_id, folded, batch.until)
             return False
         except ChatGone as exc:
             self.flood.record(row.chat_id, self.monotonic())
@@ -227,8 +273,8 @@ class OutboxSender:
             return True
         except Transient as exc:
             self.flood.record(row.chat_id, self.monotonic())
-            backoff = min(2.0**row.attempts, MAX_BACKOFF)
-            await asyncio.to_thread(self._postpone, row, backoff, str(exc))
+            backoff = min(self.retry_base * 2.0**row.attempts, MAX_BACKOFF)
+            await asyncio.to_thread(self._postpone, row, backoff, str(exc), folded, batch.until)
             return False
         except Exception as exc:
             # A bug, not Telegram: retrying would hit it again, and if it struck after the message went
@@ -239,7 +285,7 @@ class OutboxSender:
             return True
         # Stamped when the call returned: see bot/flood.py for why that needs no safety margin.
         self.flood.record(row.chat_id, self.monotonic())
-        await asyncio.to_thread(self._sent, row, message_id)
+        await asyncio.to_thread(self._sent, [row, *folded], message_id)
         return True
 
     async def _perform(self, action: Action) -> int | None:
@@ -274,22 +320,38 @@ class OutboxSender:
         with session_scope(self.engine) as session:
             release_claims(session=session, ids=ids, held_until=held_until)
 
-    def _sent(self, row: OutboxMessage, message_id: int | None) -> None:
+    def _claim_following_acks(self, row: OutboxMessage, until: datetime) -> list[OutboxMessage]:
         with session_scope(self.engine) as session:
-            mark_sent(session=session, row=row, message_id=message_id, now=self.clock())
-            if row.card_for_ticket_id is not None and message_id is not None:
-                set_card(
-                    session=session,
-                    ticket_id=row.card_for_ticket_id,
-                    chat_id=row.chat_id,
-                    message_id=message_id,
-                )
+            return claim_following_acks(session=session, row=row, now=self.clock(), until=until)
 
-    def _postpone(self, row: OutboxMessage, seconds: float, error: str) -> None:
+    def _sent(self, rows: list[OutboxMessage], message_id: int | None) -> None:
+        with session_scope(self.engine) as session:
+            for row in rows:
+                mark_sent(session=session, row=row, message_id=message_id, now=self.clock())
+                if row.card_for_ticket_id is not None and message_id is not None:
+                    set_card(
+                        session=session,
+                        ticket_id=row.card_for_ticket_id,
+                        chat_id=row.chat_id,
+                        message_id=message_id,
+                    )
+
+    def _postpone(
+        self, row: OutboxMessage, seconds: float, error: str, folded: list[OutboxMessage], until: datetime
+    ) -> None:
         with session_scope(self.engine) as session:
             postpone(
                 session=session, row=row, delay=timedelta(seconds=seconds), error=error, now=self.clock()
             )
+            release_claims(session=session, ids={r.id or 0 for r in folded}, held_until=until)
+
+    def _moved(
+        self, row: OutboxMessage, new_chat_id: int, folded: list[OutboxMessage], until: datetime
+    ) -> None:
+        with session_scope(self.engine) as session:
+            move_chat(session=session, old_id=row.chat_id, new_id=new_chat_id, now=self.clock())
+            postpone(session=session, row=row, delay=timedelta(0), error="chat moved", now=self.clock())
+            release_claims(session=session, ids={r.id or 0 for r in folded}, held_until=until)
 
     def _give_up(self, row: OutboxMessage, error: str, *, chat_gone: bool) -> None:
         with session_scope(self.engine) as session:

@@ -96,7 +96,8 @@ class Playground:
             admin_ids=frozenset({ADMIN.id}),
             weekly_report=self.weekly_report,
         )
-        return Runtime(settings, limits=self._bot_limits, poll_timeout=1, clock=self.clock)
+        # Quick retries after a 5xx, so fault tests take seconds; the schedule's shape is the real one.
+        return Runtime(settings, limits=self._bot_limits, poll_timeout=1, clock=self.clock, retry_base=0.05)
 
     async def __aexit__(self, *_exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         if self.runtime is not None:

@@ -4,6 +4,8 @@ Used by `linli demo`, `linli shell`, `linli sandbox` and the end-to-end tests.
 
 The real python-telegram-bot / aiogram stacks talk HTTP to it exactly as they would to api.telegram.org;
 the "user side" (tests, demo script, shell) drives it through plain Python methods that queue updates.
+Updates go out through getUpdates, or, once the bot calls setWebhook, are POSTed to the webhook as Telegram
+would (plain http is accepted for loopback hosts, so tests need no certificate).
 
     async with Sandbox() as sb:
         bot = telegram.Bot(TOKEN, base_url=f"{sb.url}/bot", base_file_url=f"{sb.url}/file/bot")
@@ -37,7 +39,9 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 log = logging.getLogger(__name__)
@@ -47,6 +51,18 @@ JSON = dict[str, Any]
 BOT_ID = 100000
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
+# Telegram's "Group" user: it signs anonymous admins' posts and the migrate_from_chat_id service message.
+GROUP_ANONYMOUS_BOT: JSON = {
+    "id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot",
+}  # fmt: skip
+# Telegram retries a failing webhook for minutes; the sandbox retries within a second so tests stay fast.
+WEBHOOK_BACKOFF_START = 0.1
+WEBHOOK_BACKOFF_MAX = 1.0
+WEBHOOK_TIMEOUT = 5.0
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+_WEBHOOK_PORTS = frozenset({80, 88, 443, 8443})
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
 
 # Form encodings carry everything as strings; these say how to turn them back into Bot API types.
 _OBJECT_PARAMS = frozenset(
@@ -152,19 +168,43 @@ class Call:
         return f"{self.method}({shown}) -> {outcome}"
 
 
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One POST of an update to the webhook, as the sandbox sent it."""
+
+    update_id: int
+    status: int | None  # HTTP status of the answer; None: connection failed or timed out
+    time: float  # time.monotonic() when the request went out
+    error: str = ""  # what getWebhookInfo reports as last_error_message; "" when delivered
+    url: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
 class ApiError(Exception):
     """A Bot API error answer: HTTP status == error_code, like Telegram."""
 
-    def __init__(self, code: int, description: str, *, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def body(self) -> JSON:
         body: JSON = {"ok": False, "error_code": self.code, "description": self.description}
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
+        parameters = {"retry_after": self.retry_after, "migrate_to_chat_id": self.migrate_to_chat_id}
+        if any(value is not None for value in parameters.values()):
+            body["parameters"] = {k: v for k, v in parameters.items() if v is not None}
         return body
 
 
@@ -182,12 +222,36 @@ def _short(value: Any, width: int = 40) -> str:
 
 
 def _u16(text: str) -> int:
-    """Entity offsets and lengths are counted in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
+    """Entity offsets, lengths and the text limits are counted in UTF-16 code units."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _byte_at(text: str, index: int) -> int:
-    return len(text[:index].encode())
+    return len(text[:index].encode("utf-8", "surrogatepass"))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean_text(text: str) -> str:
+    """Replace lone UTF-16 surrogates with U+FFFD, as Telegram does.
+
+    JSON lets a client send "\\ud800"; Python keeps it as a str that can't be encoded to UTF-8, so one such
+    text would make every later answer that carries it (getUpdates, the transcript) fail. Surrogate pairs
+    that arrive as two code points are joined into the character they encode."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
 
 
 def _entity_error(detail: str) -> ApiError:
@@ -531,6 +595,7 @@ class _Chat:
     history: dict[int, list[JSON]] = field(default_factory=dict)  # message_id -> earlier versions
     deleted: set[int] = field(default_factory=set)
     pinned: list[int] = field(default_factory=list)
+    migrated_to: int | None = None  # the supergroup a basic group became
 
     @property
     def id(self) -> int:
@@ -662,7 +727,15 @@ class Sandbox:
         self._last_callback = 0
         self._commands: dict[str, list[JSON]] = {}
         self._settings: dict[str, str] = {}
+        self.webhook_deliveries: list[WebhookDelivery] = []
+        self.webhook_timeout = WEBHOOK_TIMEOUT  # seconds per POST; tests shrink it to exercise timeouts
         self._webhook = ""
+        self._webhook_secret = ""
+        self._webhook_max_connections = 40
+        self._webhook_error: tuple[int, str] | None = None  # (unix time, message) of the latest failure
+        self._webhook_generation = 0  # bumped by setWebhook/deleteWebhook: cuts a retry backoff short
+        self._webhook_busy = False  # a POST is in flight
+        self._webhook_task: asyncio.Task[None] | None = None
         self._faults: dict[str, deque[_Fault]] = {}
         self._inflight = 0
         self._last_activity = 0.0
@@ -719,6 +792,7 @@ class Sandbox:
         app.router.add_post("/sandbox/message", self._control_message)
         app.router.add_post("/sandbox/press", self._control_press)
         app.router.add_post("/sandbox/update", self._control_update)
+        app.router.add_post("/sandbox/migrate", self._control_migrate)
         app.router.add_get("/sandbox/calls", self._control_calls)
         app.router.add_get("/sandbox/messages", self._control_messages)
         app.router.add_get("/sandbox/transcript", self._control_transcript)
@@ -731,11 +805,19 @@ class Sandbox:
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
         self._stopping = False
+        if self._webhook:  # restarted with a webhook still set
+            self._ensure_webhook_pusher()
         log.info("Telegram sandbox listening on %s", self.url)
 
     async def stop(self) -> None:
         self._stopping = True
         self._notify()  # pending getUpdates answer [] right away
+        if (task := self._webhook_task) is not None:
+            self._webhook_task = None
+            task.cancel()  # an in-flight POST is abandoned; its update stays queued
+            await asyncio.wait({task})
+            if not task.cancelled() and task.exception() is not None:
+                log.error("sandbox webhook pusher failed", exc_info=task.exception())
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -762,8 +844,8 @@ class Sandbox:
         """Register a Telegram user. `started=False`: the bot may not message them before they write to it."""
         if user_id <= 0:
             raise ValueError("user ids are positive")
-        data: JSON = {"id": user_id, "is_bot": False, "first_name": first_name}
-        data |= {k: v for k, v in (("last_name", last_name), ("username", username)) if v}
+        data: JSON = {"id": user_id, "is_bot": False, "first_name": _clean_text(first_name)}
+        data |= {k: _clean_text(v) for k, v in (("last_name", last_name), ("username", username)) if v}
         if language_code:
             data["language_code"] = language_code
         self._users[user_id] = _User(data, started=started)
@@ -781,7 +863,9 @@ class Sandbox:
         if chat_id >= 0 or type not in ("group", "supergroup"):
             raise ValueError("group chat ids are negative and type is 'group' or 'supergroup'")
         chat = _Chat(
-            {"id": chat_id, "title": title, "type": type}, bot_member=bot_is_member, bot_admin=bot_admin
+            {"id": chat_id, "title": _clean_text(title), "type": type},
+            bot_member=bot_is_member,
+            bot_admin=bot_admin,
         )
         self._chats[chat_id] = chat
         return copy.deepcopy(chat.data)
@@ -805,6 +889,7 @@ class Sandbox:
         entities: list[JSON] | None = None,
     ) -> JSON:
         """A user types a message; commands and @mentions get entities like real clients produce."""
+        text = _clean_text(text)
         content: JSON = {"text": text}
         found = detect_entities(text) if entities is None else entities
         if found:
@@ -865,6 +950,7 @@ class Sandbox:
         user = self._users[user_id].data
         if not chat.private:
             chat.members.add(user_id)
+        data = _clean_text(data)
         self._last_callback += 1
         query_id = str(4_200_000_000_000_000_000 + self._last_callback)
         self._callbacks[query_id] = {"answered": False, "chat_id": chat_id, "user": user}
@@ -915,15 +1001,56 @@ class Sandbox:
         user = self._users[user_id].data
         return self._user_message(chat_id, user_id, None, {"new_chat_members": [user]}, kind="joined")
 
+    def migrate_group(
+        self, chat_id: int, new_chat_id: int | None = None, *, user_id: int | None = None
+    ) -> int:
+        """Upgrade the basic group `chat_id` to a supergroup, as Telegram does; returns the supergroup's id.
+
+        The supergroup (default id: -100 followed by the old id's digits) keeps the title, members and
+        admins. Like Telegram, the bot gets a `migrate_to_chat_id` message in the old group (from `user_id`,
+        default: the owner) and a `migrate_from_chat_id` one in the new; from then on every bot write to the
+        old id fails with 400 and parameters.migrate_to_chat_id. The old chat's log stays readable."""
+        old = self._chats.get(chat_id)
+        if old is None or old.data["type"] != "group":
+            raise ValueError(f"chat {chat_id} is not a basic group")
+        if old.migrated_to is not None:
+            raise ValueError(f"group {chat_id} was already upgraded to supergroup {old.migrated_to}")
+        new_id = int(f"-100{-chat_id}") if new_chat_id is None else new_chat_id
+        if new_id >= 0 or new_id in self._chats:
+            raise ValueError(f"can't migrate to {new_id}: not a free group chat id")
+        actor = self._user(self._group_owner(old) if user_id is None else user_id).data
+        old.members.add(actor["id"])
+        new = _Chat(
+            {"id": new_id, "title": old.data["title"], "type": "supergroup"},
+            members=set(old.members),
+            admins=dict(old.admins),
+            bot_member=old.bot_member,
+            bot_admin=old.bot_admin,
+        )
+        self._chats[new_id] = new
+        old.migrated_to = new_id
+        self._events.append(_Event("migrate", chat_id, actor=actor, text=str(new_id)))
+        farewell = self._store_message(old, actor, {"migrate_to_chat_id": new_id})
+        welcome = self._store_message(
+            new, GROUP_ANONYMOUS_BOT, {"sender_chat": new.data, "migrate_from_chat_id": chat_id}
+        )
+        if old.bot_member:  # a bot outside the group hears nothing of it
+            self.raw_update({"message": farewell})
+            self.raw_update({"message": welcome})
+        return new_id
+
     def redeliver(self, update_id: int) -> JSON:
-        """Queue an already delivered update again, as Telegram does after a lost confirmation."""
+        """Queue an already delivered update again, as Telegram does after a lost confirmation.
+
+        With a webhook set it is pushed again, behind whatever is queued."""
         update = self._delivered[update_id]
         self._queue.append(_Queued(update, forced=True))
         self._notify()
         return copy.deepcopy(update)
 
     def raw_update(self, update: JSON) -> JSON:
-        update = copy.deepcopy(update)
+        """Queue any update; it is returned by getUpdates, or pushed to the webhook if one is set."""
+        update = _clean(copy.deepcopy(update))
         if "update_id" in update:
             self._last_update_id = max(self._last_update_id, int(update["update_id"]))
         else:
@@ -936,8 +1063,17 @@ class Sandbox:
 
     @property
     def pending_updates(self) -> int:
-        """Queued updates getUpdates has not returned yet."""
+        """Queued updates the bot has not got yet.
+
+        Polling: those getUpdates has not returned. Webhook: those not yet answered with a 2xx."""
+        if self._webhook:
+            return len(self._queue)
         return sum(not q.fetched for q in self._queue)
+
+    @property
+    def webhook_url(self) -> str:
+        """The webhook the bot set ("" while it polls)."""
+        return self._webhook
 
     # --- faults
 
@@ -1074,16 +1210,25 @@ class Sandbox:
         return found[-1]
 
     async def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
-        """Wait until every queued update was fetched and no bot call arrived for `quiet` seconds."""
+        """Wait until every queued update reached the bot and nothing happened for `quiet` seconds.
+
+        Reached: fetched by getUpdates, or answered 2xx by the webhook. Nothing: no bot call in flight or
+        arriving, no webhook POST in flight or sent."""
         deadline = time.monotonic() + timeout
         while True:
             now = time.monotonic()
-            if not self.pending_updates and not self._inflight and now - self._last_activity >= quiet:
+            busy = self._inflight or self._webhook_busy
+            if not self.pending_updates and not busy and now - self._last_activity >= quiet:
                 return
             if now >= deadline:
+                if self._webhook:
+                    error = self._webhook_error[1] if self._webhook_error else "none"
+                    stuck = f"not delivered to the webhook {self._webhook} (last error: {error})"
+                else:
+                    stuck = "not fetched (is the bot polling?)"
                 raise TimeoutError(
-                    f"sandbox did not settle within {timeout}s: {self.pending_updates} update(s) not fetched "
-                    f"(is the bot polling?), {self._inflight} call(s) in flight\n{self._recent_calls()}"
+                    f"sandbox did not settle within {timeout}s: {self.pending_updates} update(s) {stuck}, "
+                    f"{self._inflight} call(s) in flight\n{self._recent_calls()}"
                 )
             await asyncio.sleep(0.02)
 
@@ -1133,6 +1278,8 @@ class Sandbox:
             yield f"{label} {_display(event.actor or {})} 把 {bot} 拉进了群聊"
         elif event.kind == "joined":
             yield f"{label} {_display(event.actor or {})} 加入了群聊"
+        elif event.kind == "migrate":
+            yield f"{label} {_display(event.actor or {})} 把群升级为超级群 (新 id {event.text})"
 
     def _chat_label(self, chat_id: int) -> str:
         chat = self._chats[chat_id]
@@ -1237,6 +1384,18 @@ class Sandbox:
     async def _control_update(self, request: web.Request) -> web.StreamResponse:
         return await _control(request, self.raw_update)
 
+    async def _control_migrate(self, request: web.Request) -> web.StreamResponse:
+        def act(body: JSON) -> Any:
+            new_id, user_id = body.get("new_chat_id"), body.get("user_id")
+            migrated = self.migrate_group(
+                int(body["chat_id"]),
+                None if new_id is None else int(new_id),
+                user_id=None if user_id is None else int(user_id),
+            )
+            return {"migrate_to_chat_id": migrated}
+
+        return await _control(request, act)
+
     async def _control_calls(self, request: web.Request) -> web.StreamResponse:
         since = int(request.query.get("since", 0))
         calls = [
@@ -1259,7 +1418,7 @@ class Sandbox:
 
     async def _control_transcript(self, request: web.Request) -> web.StreamResponse:
         text = self.render_transcript(int(request.query.get("since", 0)), show_ids="ids" in request.query)
-        return web.Response(text=text + "\n", content_type="text/plain", charset="utf-8")
+        return web.Response(text=_clean_text(text) + "\n", content_type="text/plain", charset="utf-8")
 
     def _ensure_actors(self, chat_id: int, user_id: int, body: JSON) -> None:
         self._user(user_id, body.get("first_name"))
@@ -1272,15 +1431,19 @@ class Sandbox:
         wake, self._wake = self._wake, asyncio.Event()
         wake.set()
 
+    def _drop_unwanted(self) -> None:
+        """Forget queued updates that allowed_updates excludes, as Telegram does (polling and webhook)."""
+        allowed = set(self._allowed_updates)
+        self._queue = [
+            q for q in self._queue if _update_kind(q.update) in allowed or _allowed_by_default(q, allowed)
+        ]
+
     def _take_updates(self, offset: int | None, limit: int) -> list[JSON]:
         if offset is not None and offset < 0:
             self._queue = self._queue[offset:]  # "-N": keep the last N, forget the rest
         elif offset:
             self._queue = [q for q in self._queue if q.forced or q.update["update_id"] >= offset]
-        allowed = set(self._allowed_updates)
-        self._queue = [
-            q for q in self._queue if _update_kind(q.update) in allowed or _allowed_by_default(q, allowed)
-        ]
+        self._drop_unwanted()
         batch: list[_Queued] = []
         for queued in self._queue:
             # Redelivered updates go out on their own, so the client's next offset can't skip newer ones.
@@ -1328,6 +1491,81 @@ class Sandbox:
             if self._polls.get(token) is poll:
                 del self._polls[token]
 
+    # --- webhook delivery
+
+    def _ensure_webhook_pusher(self) -> None:
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.get_running_loop().create_task(
+                self._push_webhook_updates(), name="sandbox-webhook"
+            )
+
+    async def _push_webhook_updates(self) -> None:
+        """Until stop(): POST queued updates to the webhook one at a time, in order.
+
+        An update leaves the queue only on a 2xx answer; on anything else it is retried after a backoff
+        and the updates behind it wait, so a bot sees the order Telegram would give it."""
+        backoff = WEBHOOK_BACKOFF_START
+        async with aiohttp.ClientSession() as session:
+            while not self._stopping:
+                if self._webhook:  # polling filters when it fetches; don't touch its queue here
+                    self._drop_unwanted()
+                if not self._webhook or not self._queue:
+                    await self._wake.wait()
+                    continue
+                queued, generation = self._queue[0], self._webhook_generation
+                if await self._post_update(session, queued.update):
+                    self._queue = [q for q in self._queue if q is not queued]
+                    backoff = WEBHOOK_BACKOFF_START
+                    continue
+                await self._webhook_backoff(backoff, generation)
+                # A new webhook target deserves a prompt first try, not the old target's backoff.
+                reset = generation != self._webhook_generation
+                backoff = WEBHOOK_BACKOFF_START if reset else min(backoff * 2, WEBHOOK_BACKOFF_MAX)
+
+    async def _post_update(self, session: aiohttp.ClientSession, update: JSON) -> bool:
+        url = self._webhook
+        headers = {"Content-Type": "application/json"}
+        if self._webhook_secret:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self._webhook_secret
+        status: int | None = None
+        error, sent = "", time.monotonic()
+        self._webhook_busy = True
+        try:
+            payload, timeout = _dumps(update).encode(), aiohttp.ClientTimeout(total=self.webhook_timeout)
+            async with session.post(url, data=payload, headers=headers, timeout=timeout) as answer:
+                body = await answer.read()
+                status = answer.status
+            if not 200 <= status < 300:
+                error = f"Wrong response from the webhook: {status} {answer.reason or ''}".rstrip()
+            elif _names_method(body):
+                log.warning("the sandbox ignores Bot API calls in webhook answers; make them as requests")
+        except TimeoutError:
+            status, error = None, "Read timeout expired"
+        except (aiohttp.ClientError, OSError) as exc:
+            refused = isinstance(getattr(exc, "os_error", exc), ConnectionRefusedError)
+            status, error = None, "Connection refused" if refused else f"Connection failed: {exc}"
+        except Exception as exc:  # a sandbox bug must not silently stop all deliveries
+            log.exception("sandbox failed delivering update %s", update.get("update_id"))
+            status, error = None, f"sandbox bug: {exc!r}"
+        finally:
+            self._webhook_busy = False
+            self._last_activity = time.monotonic()
+        self.webhook_deliveries.append(WebhookDelivery(int(update["update_id"]), status, sent, error, url))
+        if error and url == self._webhook:  # a late answer from a replaced target isn't the new one's error
+            self._webhook_error = (_now(), error)
+        return not error
+
+    async def _webhook_backoff(self, delay: float, generation: int) -> None:
+        """Sleep `delay` seconds, less if setWebhook/deleteWebhook change the target meanwhile."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + delay
+        while generation == self._webhook_generation and not self._stopping:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), remaining)
+
     # --- Bot API
 
     def _ok(self, params: JSON) -> bool:
@@ -1351,26 +1589,50 @@ class Sandbox:
         return handler
 
     def _delete_webhook(self, params: JSON) -> bool:
-        self._webhook = ""
+        self._configure_webhook("", "", 40)
         if params.get("drop_pending_updates"):
             self._queue.clear()
         return True
 
     def _set_webhook(self, params: JSON) -> bool:
         url = str(params.get("url") or "")
-        if url and not url.startswith("https://"):
-            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
-        self._webhook = url  # the sandbox doesn't push to webhooks; it only blocks getUpdates like Telegram
+        if url:
+            _check_webhook_url(url)
+        secret = str(params.get("secret_token") or "")
+        if secret and not _SECRET_TOKEN.fullmatch(secret):
+            raise _bad("secret token contains unallowed characters")
+        connections = params.get("max_connections")
+        connections = min(max(connections, 1), 100) if isinstance(connections, int) else 40
+        # allowed_updates is one setting shared with getUpdates; omitted, the previous one stays.
+        if isinstance(params.get("allowed_updates"), list):
+            self._allowed_updates = [str(u) for u in params["allowed_updates"]]
         if params.get("drop_pending_updates"):
             self._queue.clear()
+        self._configure_webhook(url, secret, connections)
+        if url:
+            self._ensure_webhook_pusher()
         return True
 
+    def _configure_webhook(self, url: str, secret: str, max_connections: int) -> None:
+        if url != self._webhook:
+            self._webhook_error = None  # the old target's failures say nothing about the new one
+        self._webhook, self._webhook_secret, self._webhook_max_connections = url, secret, max_connections
+        self._webhook_generation += 1
+        self._notify()
+
     def _get_webhook_info(self, params: JSON) -> JSON:
-        return {
+        info: JSON = {
             "url": self._webhook,
             "has_custom_certificate": False,
             "pending_update_count": len(self._queue),
         }
+        if self._webhook:
+            info["max_connections"] = self._webhook_max_connections
+            if self._allowed_updates:
+                info["allowed_updates"] = list(self._allowed_updates)
+        if self._webhook_error is not None:
+            info["last_error_date"], info["last_error_message"] = self._webhook_error
+        return info
 
     def _set_my_commands(self, params: JSON) -> bool:
         commands = params.get("commands")
@@ -1616,7 +1878,18 @@ class Sandbox:
             if chat_id != user_id:
                 raise ValueError("a private chat's id is the user's id")
             return self._private(user)
-        return self._group(chat_id)
+        chat = self._group(chat_id)
+        if chat.migrated_to is not None:
+            raise ValueError(f"group {chat_id} was upgraded to supergroup {chat.migrated_to}")
+        return chat
+
+    @staticmethod
+    def _group_owner(chat: _Chat) -> int:
+        """Who upgrades a group when the caller doesn't say: its creator, else an admin, else a member."""
+        ranked = sorted(chat.admins, key=lambda uid: (chat.admins[uid] != "creator", uid))
+        if ranked or chat.members:
+            return ranked[0] if ranked else min(chat.members)
+        raise ValueError(f"group {chat.id} has no members; pass user_id=")
 
     def _bot_chat(self, params: JSON, *, writing: bool = True) -> _Chat:
         """The chat a bot call addresses, with Telegram's errors for chats it can't use."""
@@ -1629,6 +1902,8 @@ class Sandbox:
             chat = self._private(user)
         if chat is None:
             raise _bad("chat not found")
+        if writing and chat.migrated_to is not None:
+            raise ApiError(400, _MIGRATED, migrate_to_chat_id=chat.migrated_to)
         if writing and user is not None and user.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if writing and user is not None and not user.started:
@@ -1656,6 +1931,7 @@ class Sandbox:
     ) -> JSON:
         chat = self._chat_for(chat_id, user_id)
         user = self._users[user_id]
+        content = _clean(content)
         if chat.private:
             user.started, user.blocked = True, False  # writing to a bot (re)starts the conversation
         else:
@@ -1819,7 +2095,7 @@ def _format(
         if required:
             raise _bad("message text is empty")
         return None, []
-    if len(text) > limit:
+    if _u16(text) > limit:  # Telegram counts UTF-16 code units: an emoji outside the BMP counts twice
         raise _bad("message is too long" if key == "text" else "message caption is too long")
     return text, entities
 
@@ -1873,7 +2149,8 @@ async def _read_params(request: web.Request) -> JSON:
                 if isinstance(value, str) and value.startswith("attach://") and value[9:] in files:
                     params[key] = files.pop(value[9:])
             params.update(files)  # python-telegram-bot names the part after the parameter
-    return {key: _coerce(key, value) for key, value in params.items()}
+    # Cleaned after decoding: a form field's JSON can carry "\ud800" escapes of its own.
+    return {_clean_text(key): _clean(_coerce(key, value)) for key, value in params.items()}
 
 
 def _coerce(key: str, value: Any) -> Any:
@@ -1895,8 +2172,38 @@ def _coerce(key: str, value: Any) -> Any:
     return value
 
 
+def _dumps(obj: Any) -> str:
+    # Inputs are cleaned when they arrive; cleaning the output as well keeps one missed path from
+    # turning into a 500 on every later answer.
+    return _clean_text(json.dumps(obj, ensure_ascii=False))
+
+
 def _json_response(body: Any, status: int = 200) -> web.Response:
-    return web.json_response(body, status=status, dumps=lambda obj: json.dumps(obj, ensure_ascii=False))
+    return web.json_response(body, status=status, dumps=_dumps)
+
+
+def _check_webhook_url(url: str) -> None:
+    """Telegram's rules (https, on one of four ports), plus plain http to loopback so tests need no TLS."""
+    https = _bad("bad webhook: An HTTPS URL must be provided for webhook")
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:  # "http://[::1", "https://host:port"
+        raise https from exc
+    if parts.scheme == "http" and host in _LOOPBACK_HOSTS:
+        return
+    if parts.scheme != "https" or not host:
+        raise https
+    if port is not None and port not in _WEBHOOK_PORTS:
+        raise _bad("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+
+
+def _names_method(body: bytes) -> bool:
+    """Whether a webhook answer carries a Bot API call ({"method": ...}), which Telegram would execute."""
+    with contextlib.suppress(ValueError):
+        answer = json.loads(body)
+        return isinstance(answer, dict) and "method" in answer
+    return False
 
 
 def _drop_connection(request: web.Request) -> web.StreamResponse:

@@ -69,6 +69,9 @@ class SendMessage(_Frozen):
     keyboard: Keyboard | None = None
     media: Media | None = None
     pin: bool = False
+    # The ticket this message only acknowledges: when several such wait for one group, the outbox sends
+    # them as one message instead of trickling them out at the group's limit.
+    ack_for: int | None = None
 
 
 class EditMessage(_Frozen):

@@ -68,4 +68,13 @@ class BotMembership:
     present: bool
 
 
-Event = IncomingMessage | ButtonPress | BotMembership
+@dataclass(frozen=True, slots=True)
+class GroupMigrated:
+    """A basic group became a supergroup, which Telegram gives a new chat id."""
+
+    update_id: int
+    chat: ChatRef  # the group under its old id
+    new_chat_id: int
+
+
+Event = IncomingMessage | ButtonPress | BotMembership | GroupMigrated

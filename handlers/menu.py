@@ -28,3 +28,26 @@ def help_text(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
 
 def coming_soon(ctx: Ctx, msg: IncomingMessage, feature: str) -> list[Action]:
     return [SendMessage(chat_id=msg.chat.id, text=texts.COMING_SOON.format(feature=feature))]
+
+
+RESIDENT_COMMANDS = ("start", "report", "mine", "help")
+STAFF_COMMANDS = (
+    *RESIDENT_COMMANDS,
+    "tickets",
+    "ticket",
+    "accept",
+    "resolve",
+    "reject",
+    "assign",
+    "reclassify",
+    "stats",
+    "export",
+    "bind",
+    "leader",
+)
+ADMIN_COMMANDS = (*STAFF_COMMANDS, "staff")
+
+
+def command_menu(names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(command, description) pairs for Telegram's command menu."""
+    return [(name, texts.COMMAND_DESCRIPTIONS[name]) for name in names]

@@ -80,6 +80,12 @@ def receipt(ticket: Ticket, taxonomy: Taxonomy) -> tuple[str, InlineKeyboard]:
     return text, InlineKeyboard(rows=(tuple(buttons),))
 
 
+def receipts(ticket_ids: Sequence[int]) -> str:
+    """One message for several receipts that waited for the same group: 已收到 #12、#13、#14，…"""
+    numbers = texts.REPORTS_RECEIVED_JOINER.join(f"#{number}" for number in ticket_ids)
+    return texts.REPORTS_RECEIVED.format(numbers=numbers)
+
+
 def rating_keyboard(ticket: Ticket) -> InlineKeyboard:
     choices = (
         (texts.BTN_RATE_GOOD, Rating.SATISFIED),

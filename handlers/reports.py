@@ -111,7 +111,15 @@ def file_report(ctx: Ctx, draft: dict[str, Any], building_id: int | None, reply_
         reply, keyboard = receipt(ticket, taxonomy)
     if hold is None:
         post_card(ctx, ticket)
-    return [SendMessage(chat_id=reply_chat, text=reply, reply_to=draft["message_id"], keyboard=keyboard)]
+    plain_receipt = earlier is None and hold is None and not ticket.urgent
+    answer = SendMessage(
+        chat_id=reply_chat,
+        text=reply,
+        reply_to=draft["message_id"],
+        keyboard=keyboard,
+        ack_for=ticket.id if plain_receipt else None,
+    )
+    return [answer]
 
 
 def _draft(msg: IncomingMessage, text: str) -> dict[str, Any]:

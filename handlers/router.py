@@ -7,9 +7,10 @@ from collections.abc import Callable
 from handlers import duplicates, menu, numbers, rating, reports, roles, sorting, staff, texts, ticket_views
 from handlers.actions import Action, AnswerButton, SendMessage
 from handlers.callbacks import Op, decode
-from handlers.context import Ctx
-from handlers.events import BotMembership, ButtonPress, IncomingMessage
+from handlers.context import Ctx, Scope
+from handlers.events import BotMembership, ButtonPress, GroupMigrated, IncomingMessage
 from handlers.parsing import parse_command, strip_mention, strip_report_prefix
+from storage.chat_moves import move_chat
 from storage.conversations import clear_state
 from storage.models import TicketStatus
 from storage.people import set_chat_active
@@ -151,3 +152,9 @@ def on_membership(ctx: Ctx, event: BotMembership) -> list[Action]:
         return []
     text = texts.BOT_JOINED_STAFF if ctx.in_staff_chat else texts.BOT_JOINED_GROUP
     return [SendMessage(chat_id=event.chat.id, text=text)]
+
+
+def on_migration(scope: Scope, event: GroupMigrated) -> list[Action]:
+    """The group's binding, tickets and queued messages follow it to its new id; nothing is said."""
+    move_chat(session=scope.session, old_id=event.chat.id, new_id=event.new_chat_id, now=scope.now)
+    return []

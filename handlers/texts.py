@@ -47,6 +47,9 @@ REPORT_RECEIVED = (
     "已收到 ✅ 报事编号 #{number}\n分类：{category}\n我们已转给物业工作人员，处理好了会第一时间告诉您。"
 )
 REPORT_RECEIVED_URGENT = "已收到 🚨 报事编号 #{number}\n这件事很紧急，已立即通知物业工作人员。如有危险请先离开，必要时拨打 119 / 110 / 120。"
+# Several receipts that waited for a busy group, sent as one message.
+REPORTS_RECEIVED = "已收到 {numbers}，我们会尽快处理"
+REPORTS_RECEIVED_JOINER = "、"
 REPORT_ASK_CATEGORY = "已收到 ✅ 报事编号 #{number}\n请帮忙选一下，这是哪一类问题？"
 DUPLICATE_FOUND = "邻居已经报过 #{number}：「{snippet}」（{age}）\n是同一件事吗？"
 BTN_JOIN = "加入关注"
@@ -252,3 +255,23 @@ WEEKLY_NEW_NONE = "本周没有新报事，已解决 {resolved} 件"
 WEEKLY_TIMES = "中位受理 {accept}，中位解决 {resolve}"
 WEEKLY_SATISFACTION = "满意率 {rate}（{rated} 条评价），当前超时 {overdue} 件"
 WEEKLY_SATISFACTION_NONE = "满意率 —（暂无评价），当前超时 {overdue} 件"
+
+# The command menus Telegram shows next to the input field (setMyCommands), per audience.
+COMMAND_DESCRIPTIONS = {
+    "start": "打开菜单",
+    "help": "帮助：能做什么、怎么用",
+    "mine": "我的报事和进度",
+    "report": "报事：说说遇到了什么问题",
+    "tickets": "待处理的报事（可筛选）",
+    "ticket": "查看一件报事及其经过，如 /ticket 12",
+    "accept": "受理，如 /accept 12",
+    "resolve": "已解决，如 /resolve 12 说明",
+    "reject": "驳回，如 /reject 12 理由",
+    "assign": "指派给工作人员，如 /assign 12",
+    "reclassify": "改分类，如 /reclassify 12 noise",
+    "stats": "统计，如 /stats 30d",
+    "export": "导出表格，如 /export 30d",
+    "bind": "把本群绑定到楼栋，如 /bind 3号楼",
+    "leader": "回复某人的消息，设为楼栋长",
+    "staff": "回复某人的消息，设为工作人员（管理员）",
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -31,6 +33,7 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
+        _create_private(make_url(url).database)
         # Updates run in worker threads; the busy timeout lets a second writer wait instead of failing.
         # isolation_level=None stops pysqlite from opening transactions lazily at the first write, which
         # would let a SELECT that decides what to claim run outside the transaction that claims it.
@@ -40,6 +43,16 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _create_private(path: str | None) -> None:
+    """Create the SQLite file readable by its owner only (residents' reports are in it)."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    file = Path(path)
+    if not file.exists():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(file, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

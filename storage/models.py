@@ -218,14 +218,57 @@ class ProcessedUpdate(SQLModel, table=True):
     __tablename__ = "processed_updates"
 
     update_id: int = _tg_id(primary_key=True)
-    processed_at: datetime
+    processed_at: datetime = Field(index=True)
+
+
+class InboxStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"  # unparseable, or its handling raised; kept for `linli inbox --failed`
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update exactly as Telegram sent it, committed before Telegram is told it arrived."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_work", "status", "chat_key", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Unique while Telegram might redeliver it; cleared once it is older than the de-duplication window,
+    # because Telegram reuses update ids after a week of silence.
+    update_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, unique=True, nullable=True, autoincrement=False)
+    )
+    # The chat whose order this update keeps (0: none, e.g. an update type without a chat).
+    chat_key: int = _tg_id()
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=InboxStatus.PENDING, max_length=8)
+    received_at: datetime = Field(index=True)
+    attempts: int = 0
+    claimed_until: datetime | None = None
+    claimed_by: str | None = Field(default=None, max_length=64)
+    finished_at: datetime | None = None
+    error: str | None = None
+
+
+class Lease(SQLModel, table=True):
+    """A role only one bot process may hold at a time (polling Telegram, sending the outbox)."""
+
+    __tablename__ = "leases"
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str = Field(max_length=64)
+    until: datetime
 
 
 class OutboxMessage(SQLModel, table=True):
     """A Bot API call to make later, written in the transaction that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "not_before"),
+        Index("ix_outbox_chat", "chat_id", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = _tg_id()

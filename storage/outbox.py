@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, update
+from sqlalchemy import ColumnElement, String, cast, func, update
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage, OutboxStatus
@@ -30,16 +30,78 @@ def enqueue(
     payload: dict[str, Any],
     now: datetime,
     card_for_ticket_id: int | None = None,
+    claimed_until: datetime | None = None,
 ) -> OutboxMessage:
+    """Queue a call; `claimed_until` queues it already claimed, for a caller about to send it right away."""
     row = OutboxMessage(
         chat_id=chat_id,
         payload=payload,
         not_before=now,
         created_at=now,
         card_for_ticket_id=card_for_ticket_id,
+        claimed_until=claimed_until,
     )
     session.add(row)
     return row
+
+
+def has_pending(*, session: Session, chat_id: int) -> bool:
+    """Whether anything for this chat still waits: a new message must then queue behind it."""
+    query = select(_row_id).where(_chat_id == chat_id, _is_pending).limit(1)
+    return session.exec(query).first() is not None
+
+
+def claim_following_acks(
+    *, session: Session, row: OutboxMessage, now: datetime, until: datetime
+) -> list[OutboxMessage]:
+    """Claim the receipts queued right behind `row` in its chat (free, or already ours until `until`).
+
+    Stops at the first row that is not a receipt or that someone else holds, so nothing is overtaken.
+    """
+    later = session.exec(
+        select(OutboxMessage)
+        .where(_chat_id == row.chat_id, _is_pending, _row_id > (row.id or 0))
+        .order_by(_row_id)
+        .limit(50)
+        .with_for_update(skip_locked=True)
+    )
+    taken: list[OutboxMessage] = []
+    for other in later:
+        held = other.claimed_until
+        free = held is None or held <= now or held == until
+        if not (free and other.payload.get("ack_for") and other.not_before <= now):
+            break
+        taken.append(other)
+    if taken:
+        session.exec(
+            update(OutboxMessage).where(_row_id.in_([r.id for r in taken])).values(claimed_until=until)
+        )
+    return taken
+
+
+def clear_sent_uploads(*, session: Session) -> int:
+    """Drop the file bytes (charts, spreadsheets) of sent rows; the message keeps its text."""
+    as_text = cast(col(OutboxMessage.payload), String)
+    sent = session.exec(
+        select(OutboxMessage).where(
+            col(OutboxMessage.status) == OutboxStatus.SENT,
+            as_text.like('%"data_b64": "%'),
+            as_text.not_like('%"data_b64": ""%'),
+        )
+    )
+    cleared = 0
+    for row in sent:
+        media = row.payload.get("media")
+        if (
+            isinstance(media, dict)
+            and isinstance(media.get("upload"), dict)
+            and media["upload"].get("data_b64")
+        ):
+            upload = {**media["upload"], "data_b64": ""}
+            row.payload = {**row.payload, "media": {**media, "upload": upload}}
+            session.add(row)
+            cleared += 1
+    return cleared
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import html
+import itertools
 import re
+import socket
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -19,6 +21,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
+    TelegramMigrateToChat,
     TelegramRetryAfter,
     TelegramServerError,
 )
@@ -28,6 +31,8 @@ from aiogram.types import KeyboardButton as AioKeyboardButton
 from aiogram.types import Message as AioMessage
 from aiogram.types import ReplyKeyboardMarkup as AioReplyKeyboard
 from aiogram.types import ReplyParameters as AioReplyParameters
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import (
@@ -36,10 +41,18 @@ from telegram import (
     ReplyKeyboardMarkup,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.sandbox import BOT_ID, FloodLimits, Sandbox, detect_entities, make_png, parse_formatted
+from bot.sandbox import (
+    BOT_ID,
+    GROUP_ANONYMOUS_BOT,
+    FloodLimits,
+    Sandbox,
+    detect_entities,
+    make_png,
+    parse_formatted,
+)
 
 # PTB 22 announces that durations will become timedeltas; irrelevant here.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -365,16 +378,263 @@ async def test_poll_timeout_conflict_and_stop() -> None:
         assert time.monotonic() - started < 1.5
 
 
-async def test_webhook_blocks_get_updates(sb: Sandbox, ptb: telegram.Bot) -> None:
+# --- webhooks
+
+
+class Hook:
+    """A webhook endpoint on loopback that answers with scripted statuses and delays (then 200, at once)."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.statuses: list[int] = []
+        self.delays: list[float] = []
+        self.requests: list[tuple[dict[str, str], Any]] = []  # (headers, JSON body)
+
+    @property
+    def update_ids(self) -> list[int]:
+        return [body["update_id"] for _, body in self.requests]
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests.append((dict(request.headers), await request.json()))
+        if self.delays:
+            await asyncio.sleep(self.delays.pop(0))
+        return web.json_response({}, status=self.statuses.pop(0) if self.statuses else 200)
+
+
+async def serve_app(app: web.Application) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, runner.addresses[0][1]
+
+
+@pytest.fixture
+async def hook() -> AsyncIterator[Hook]:
+    endpoint = Hook()
+    app = web.Application()
+    app.router.add_post("/hook", endpoint.handle)
+    runner, port = await serve_app(app)
+    endpoint.url = f"http://127.0.0.1:{port}/hook"
+    yield endpoint
+    await runner.cleanup()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_webhook_url_rules_and_info(sb: Sandbox, ptb: telegram.Bot) -> None:
     with pytest.raises(BadRequest, match=r"(?i)https url must be provided"):
-        await ptb.set_webhook("http://example.invalid/hook")
-    assert await ptb.set_webhook("https://example.invalid/hook")
-    assert (await ptb.get_webhook_info()).url == "https://example.invalid/hook"
+        await ptb.set_webhook("http://example.invalid/hook")  # plain http only to loopback
+    with pytest.raises(BadRequest, match="only on ports 80, 88, 443 or 8443"):
+        await ptb.set_webhook("https://example.invalid:8080/hook")
+    with pytest.raises(BadRequest, match=r"(?i)secret token contains unallowed characters"):
+        await ptb.set_webhook("https://example.invalid/hook", secret_token="有空格 的")
+    assert await ptb.set_webhook("https://example.invalid:8443/hook")
+    info = await ptb.get_webhook_info()
+    assert (info.url, info.max_connections, info.pending_update_count) == (
+        "https://example.invalid:8443/hook",
+        40,
+        0,
+    )
+    assert info.last_error_date is None and not info.allowed_updates
     with pytest.raises(telegram.error.Conflict, match="webhook is active"):
         await ptb.get_updates()
-    sb.send_text(chat_id=GROUP, user_id=ZHANG, text="hi")
+
+    for url in ("http://localhost:1/hook", "http://[::1]:1/hook", "http://127.0.0.1:1/hook"):
+        assert await ptb.set_webhook(url, max_connections=5, allowed_updates=["message"])
+        assert (await ptb.get_webhook_info()).url == url == sb.webhook_url
+    info = await ptb.get_webhook_info()
+    assert (info.max_connections, info.allowed_updates) == (5, ("message",))
+
+    assert await ptb.delete_webhook()
+    assert (await ptb.get_webhook_info()).url == "" == sb.webhook_url
+    assert await ptb.get_updates() == ()
+    assert sb.webhook_deliveries == []  # nothing was queued, so nothing was pushed
+
+
+async def test_webhook_pushes_updates_in_order_with_secret(
+    hook: Hook, sb: Sandbox, ptb: telegram.Bot
+) -> None:
+    sb.send_text(chat_id=GROUP, user_id=ZHANG, text="一")
+    assert len(await ptb.get_updates()) == 1  # fetched but never confirmed: the webhook gets it
+    assert await ptb.set_webhook(hook.url, secret_token="s3cret_token-1")
+    sb.send_text(chat_id=GROUP, user_id=ZHANG, text="二")
+    sent = await ptb.send_message(GROUP, "投票", reply_markup=INLINE)
+    sb.press(chat_id=GROUP, user_id=WANG, message_id=sent.message_id, data="done:1")
+    await sb.settle(quiet=0.05, timeout=2)
+
+    assert hook.update_ids == [1, 2, 3]
+    headers, body = hook.requests[1]
+    assert headers["X-Telegram-Bot-Api-Secret-Token"] == "s3cret_token-1"
+    assert headers["Content-Type"] == "application/json"
+    assert body["message"]["text"] == "二" and body["message"]["chat"]["id"] == GROUP
+    assert Update.de_json(hook.requests[2][1], ptb).callback_query.data == "done:1"
+    assert [(d.update_id, d.status, d.ok, d.error) for d in sb.webhook_deliveries] == [
+        (1, 200, True, ""),
+        (2, 200, True, ""),
+        (3, 200, True, ""),
+    ]
+    assert sb.pending_updates == 0 and (await ptb.get_webhook_info()).pending_update_count == 0
+
+    sb.redeliver(2)  # pushed again, and raw updates too
+    sb.raw_update({"message": hook.requests[0][1]["message"]})
+    await sb.settle(quiet=0.05, timeout=2)
+    assert hook.update_ids == [1, 2, 3, 2, 4]
+
+    assert await ptb.set_webhook(hook.url)  # re-set without a secret: the secret is gone
+    sb.send_text(chat_id=GROUP, user_id=ZHANG, text="无密")
+    await sb.wait_for(lambda: len(hook.requests) == 6, 2)
+    assert "X-Telegram-Bot-Api-Secret-Token" not in hook.requests[-1][0]
+
+    assert await ptb.delete_webhook()
+    sb.send_text(chat_id=GROUP, user_id=ZHANG, text="轮询")
+    await asyncio.sleep(0.1)
+    assert len(hook.requests) == 6  # deleteWebhook stops the pushes; getUpdates gets the rest
+    assert [u.message.text for u in await ptb.get_updates()] == ["轮询"]
+
+
+async def test_webhook_failures_are_retried_in_order(hook: Hook, sb: Sandbox, ptb: telegram.Bot) -> None:
+    hook.statuses = [500, 502]
+    assert await ptb.set_webhook(hook.url)
+    sb.send_text(chat_id=GROUP, user_id=ZHANG, text="一")
+    sb.send_text(chat_id=GROUP, user_id=ZHANG, text="二")
+    with pytest.raises(TimeoutError, match="not delivered to the webhook"):
+        await sb.settle(quiet=0.05, timeout=0.05)  # an update waiting for the webhook is not quiet
+    await sb.settle(quiet=0.05, timeout=3)
+
+    assert hook.update_ids == [1, 1, 1, 2]  # update 2 waited behind the failing update 1
+    deliveries = sb.webhook_deliveries
+    assert [(d.update_id, d.status) for d in deliveries] == [(1, 500), (1, 502), (1, 200), (2, 200)]
+    assert deliveries[0].error == "Wrong response from the webhook: 500 Internal Server Error"
+    gaps = [b.time - a.time for a, b in itertools.pairwise(deliveries[:3])]
+    assert 0.09 <= gaps[0] < 0.5 and 0.19 <= gaps[1] < 0.7  # backoff 0.1 s, then doubled
+
+    info = await ptb.get_webhook_info()
+    assert info.last_error_message == "Wrong response from the webhook: 502 Bad Gateway"
+    assert abs(info.last_error_date.timestamp() - time.time()) < 5
+    assert info.pending_update_count == 0
+
+
+async def test_webhook_connection_errors_timeouts_and_drop(
+    hook: Hook, sb: Sandbox, ptb: telegram.Bot
+) -> None:
+    assert await ptb.set_webhook(f"http://127.0.0.1:{closed_port()}/hook")
+    sb.send_text(chat_id=GROUP, user_id=ZHANG, text="一")
+    await sb.wait_for(lambda: len(sb.webhook_deliveries) >= 2, 2)
+    assert {(d.update_id, d.status, d.error) for d in sb.webhook_deliveries} == {
+        (1, None, "Connection refused")
+    }
+    info = await ptb.get_webhook_info()
+    assert (info.pending_update_count, info.last_error_message) == (1, "Connection refused")
+    assert sb.pending_updates == 1
+
+    sb.webhook_timeout = 0.1
+    hook.delays = [0.3]  # the first answer comes too late
+    assert await ptb.set_webhook(hook.url)  # a new target is tried at once, not after the backoff
+    await sb.settle(quiet=0.05, timeout=2)
+    timed_out, delivered = sb.webhook_deliveries[-2:]
+    assert (timed_out.status, timed_out.error, timed_out.url) == (None, "Read timeout expired", hook.url)
+    assert (delivered.update_id, delivered.status) == (1, 200)
+    assert hook.update_ids == [1, 1]
+    assert (await ptb.get_webhook_info()).last_error_message == "Read timeout expired"
+
+    assert await ptb.set_webhook(f"http://localhost:{closed_port()}/hook")
+    sb.send_text(chat_id=GROUP, user_id=ZHANG, text="二")
+    sb.send_text(chat_id=GROUP, user_id=ZHANG, text="三")
+    await sb.wait_for(lambda: sb.webhook_deliveries[-1].update_id == 2, 2)
+    assert await ptb.delete_webhook()
+    assert [u.message.text for u in await ptb.get_updates()] == ["二", "三"]  # nothing was lost
+
+    assert await ptb.set_webhook(f"http://localhost:{closed_port()}/hook")
+    sb.send_text(chat_id=GROUP, user_id=ZHANG, text="四")
     assert await ptb.delete_webhook(drop_pending_updates=True)
     assert await ptb.get_updates() == ()
+    assert (await ptb.get_webhook_info()).last_error_date is None
+
+
+async def test_webhook_allowed_updates(hook: Hook, sb: Sandbox, ptb: telegram.Bot) -> None:
+    sent = await ptb.send_message(GROUP, "投票", reply_markup=INLINE)
+    member_update: dict[str, Any] = {
+        "chat": {"id": GROUP, "title": "3号楼业主群", "type": "supergroup"},
+        "from": {"id": ZHANG, "is_bot": False, "first_name": "张阿姨"},
+        "date": int(time.time()),
+        "old_chat_member": {"user": {"id": LI, "is_bot": False, "first_name": "李叔"}, "status": "left"},
+        "new_chat_member": {"user": {"id": LI, "is_bot": False, "first_name": "李叔"}, "status": "member"},
+    }
+
+    def queue_one_of_each() -> None:
+        sb.send_text(chat_id=GROUP, user_id=ZHANG, text="消息")
+        sb.raw_update({"chat_member": member_update})
+        sb.press(chat_id=GROUP, user_id=ZHANG, message_id=sent.message_id, data="done:1")
+
+    assert await ptb.set_webhook(hook.url, allowed_updates=["callback_query", "chat_member"])
+    queue_one_of_each()
+    await sb.settle(quiet=0.05, timeout=2)
+    assert [_update_kind(body) for _, body in hook.requests] == ["chat_member", "callback_query"]
+    assert (await ptb.get_webhook_info()).allowed_updates == ("callback_query", "chat_member")
+
+    assert await ptb.set_webhook(hook.url)  # omitted: the setting stays
+    assert (await ptb.get_webhook_info()).allowed_updates == ("callback_query", "chat_member")
+    assert await ptb.set_webhook(hook.url, allowed_updates=[])  # the default: chat_member is opt-in
+    hook.requests.clear()
+    queue_one_of_each()
+    await sb.settle(quiet=0.05, timeout=2)
+    assert [_update_kind(body) for _, body in hook.requests] == ["message", "callback_query"]
+
+
+def _update_kind(update: dict[str, Any]) -> str:
+    return next(key for key in update if key != "update_id")
+
+
+async def test_aiogram_webhook_end_to_end_with_secret(sb: Sandbox) -> None:
+    dispatcher = Dispatcher()
+
+    @dispatcher.message(Command("mine"))
+    async def mine(message: AioMessage) -> None:
+        await message.answer("您有 1 条报事")
+
+    aio = aio_bot(sb)
+    app = web.Application()
+    SimpleRequestHandler(dispatcher, aio, secret_token="right-secret").register(app, path="/hook")
+    runner, port = await serve_app(app)
+    try:
+        url = f"http://127.0.0.1:{port}/hook"
+        assert await aio.set_webhook(url, secret_token="wrong-secret")
+        sb.send_text(chat_id=ZHANG, user_id=ZHANG, text="/mine")
+        await sb.wait_for(lambda: sb.webhook_deliveries, 2)
+        assert sb.webhook_deliveries[0].status == 401  # aiogram refuses a wrong secret
+        info = await aio.get_webhook_info()
+        assert info.last_error_message == "Wrong response from the webhook: 401 Unauthorized"
+        assert info.pending_update_count == 1
+
+        assert await aio.set_webhook(url, secret_token="right-secret")
+        await sb.wait_message("您有 1 条报事", chat_id=ZHANG, timeout=3)
+        await sb.settle(quiet=0.05, timeout=2)
+        assert sb.webhook_deliveries[-1].status == 200
+    finally:
+        await runner.cleanup()
+        await aio.session.close()
+    assert sb.render_transcript().splitlines() == [
+        "[私聊 张阿姨] 张阿姨: /mine",
+        "[私聊 张阿姨] 🤖 邻里: 您有 1 条报事",
+    ]
+
+
+async def test_stop_ends_webhook_delivery(hook: Hook) -> None:
+    async with Sandbox() as sandbox, ptb_bot(sandbox) as bot:
+        populate(sandbox)
+        hook.delays = [5.0]  # stop() must not wait for this answer
+        await bot.set_webhook(hook.url)
+        sandbox.send_text(chat_id=GROUP, user_id=ZHANG, text="一")
+        await sandbox.wait_for(lambda: hook.requests, 2)
+        started = time.monotonic()
+    assert time.monotonic() - started < 1.5
+    assert sandbox.webhook_deliveries == []  # the abandoned POST is no delivery; the update stays queued
+    assert sandbox.pending_updates == 1
 
 
 async def test_my_chat_member_and_join_updates(sb: Sandbox, ptb: telegram.Bot, aio: AioBot) -> None:
@@ -396,6 +656,93 @@ async def test_my_chat_member_and_join_updates(sb: Sandbox, ptb: telegram.Bot, a
         and aio_updates[0].my_chat_member.new_chat_member.status == "member"
     )
     assert (await ptb.send_message(-1005, "大家好，我是邻里")).chat.title == "5号楼邻居群"
+
+
+# --- group -> supergroup migration
+
+OLD = -4001  # a basic group; becomes -1004001
+
+
+async def test_migrate_group_to_supergroup(sb: Sandbox, ptb: telegram.Bot, aio: AioBot) -> None:
+    sb.add_group(OLD, "5号楼老群", type="group")
+    sb.set_admin(OLD, ZHANG, owner=True)
+    sb.send_text(chat_id=OLD, user_id=WANG, text="老群里的话")
+    notice = await ptb.send_message(OLD, "旧通知")
+    assert len(await ptb.get_updates()) == 1
+
+    new = sb.migrate_group(OLD)
+    assert new == -1004001
+    farewell, welcome = await ptb.get_updates(offset=2)
+    assert farewell.message.migrate_to_chat_id == new and farewell.message.chat.id == OLD
+    assert farewell.message.from_user.id == ZHANG  # the owner upgrades it
+    assert (welcome.message.chat.id, welcome.message.chat.type) == (new, "supergroup")
+    assert welcome.message.chat.title == "5号楼老群" and welcome.message.migrate_from_chat_id == OLD
+    assert welcome.message.message_id == 1  # a supergroup numbers its messages afresh
+    assert welcome.message.from_user.to_dict() == GROUP_ANONYMOUS_BOT
+    assert welcome.message.sender_chat.id == new
+    aio_updates = await aio.get_updates(offset=2)
+    assert aio_updates[0].message is not None and aio_updates[0].message.migrate_to_chat_id == new
+    assert aio_updates[1].message is not None and aio_updates[1].message.migrate_from_chat_id == OLD
+
+    with pytest.raises(ChatMigrated) as migrated:
+        await ptb.send_message(OLD, "还发旧群")
+    assert migrated.value.new_chat_id == new
+    with pytest.raises(ChatMigrated):
+        await ptb.edit_message_text("改", chat_id=OLD, message_id=notice.message_id)
+    with pytest.raises(ChatMigrated):
+        await ptb.pin_chat_message(OLD, notice.message_id)
+    with pytest.raises(TelegramMigrateToChat) as aio_migrated:
+        await aio.send_photo(OLD, BufferedInputFile(make_png(4, 4), "a.png"))
+    assert aio_migrated.value.migrate_to_chat_id == new
+    async with httpx.AsyncClient(base_url=f"{sb.url}/bot{TOKEN}") as http:
+        answer = await http.post("/sendMessage", json={"chat_id": OLD, "text": "x"})
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: group chat was upgraded to a supergroup chat",
+        "parameters": {"migrate_to_chat_id": new},
+    }
+
+    assert (await ptb.send_message(new, "新群你好")).chat.type == "supergroup"
+    assert (await ptb.get_chat_member(new, ZHANG)).status == "creator"
+    assert (await ptb.get_chat_member(new, WANG)).status == "member"
+    assert (await ptb.get_chat(OLD)).type == "group"  # reading the old chat still works
+    assert [m.get("text") for m in sb.messages(OLD)] == ["老群里的话", "旧通知", None]
+    assert sb.messages(OLD)[-1]["migrate_to_chat_id"] == new
+    with pytest.raises(ValueError, match="upgraded to supergroup"):
+        sb.send_text(chat_id=OLD, user_id=WANG, text="x")
+    sb.send_text(chat_id=new, user_id=WANG, text="在新群")
+    assert [m.get("text") for m in sb.messages(new)] == [None, "新群你好", "在新群"]
+    assert "[5号楼老群] 张阿姨 把群升级为超级群 (新 id -1004001)" in sb.render_transcript().splitlines()
+
+    with pytest.raises(ValueError, match="already upgraded"):
+        sb.migrate_group(OLD)
+    with pytest.raises(ValueError, match="not a basic group"):
+        sb.migrate_group(GROUP)
+
+
+async def test_migrate_group_options_and_control_route(sb: Sandbox, ptb: telegram.Bot) -> None:
+    sb.add_group(-4002, "6号楼", type="group", bot_is_member=False)
+    sb.join_group(chat_id=-4002, user_id=LI)
+    assert sb.migrate_group(-4002, -1009999, user_id=WANG) == -1009999
+    assert sb.messages(-4002)[-1]["from"]["id"] == WANG
+    (joined,) = await ptb.get_updates()  # the bot wasn't in the group: no migration messages
+    assert joined.message.new_chat_members[0].id == LI
+    assert [(await ptb.get_chat_member(-1009999, uid)).status for uid in (LI, WANG)] == ["member"] * 2
+    sb.add_group(-4004, "空群", type="group")
+    with pytest.raises(ValueError, match="has no members"):
+        sb.migrate_group(-4004)
+
+    async with httpx.AsyncClient(base_url=sb.url) as http:
+        await http.post("/sandbox/message", json={"chat_id": -4003, "user_id": 77, "text": "hi"})
+        migrated = await http.post("/sandbox/migrate", json={"chat_id": -4003})
+        assert migrated.json() == {"ok": True, "result": {"migrate_to_chat_id": -1004003}}
+        again = await http.post("/sandbox/migrate", json={"chat_id": -4003})
+        assert again.status_code == 400 and "already upgraded" in again.json()["description"]
+    updates = await ptb.get_updates(offset=joined.update_id + 1)
+    assert [u.message.from_user.id for u in updates] == [77, 77, GROUP_ANONYMOUS_BOT["id"]]
+    assert updates[1].message.migrate_to_chat_id == -1004003
 
 
 # --- flood limits
@@ -552,6 +899,58 @@ async def test_bad_requests(sb: Sandbox, ptb: telegram.Bot, aio: AioBot) -> None
             "description": "Not Found: method not found",
         }
         assert sb.calls[-1].method == "frobnicate" and sb.calls[-1].error_code == 404
+
+
+async def test_text_and_caption_limits_count_utf16_after_parsing(sb: Sandbox, ptb: telegram.Bot) -> None:
+    limits = FloodLimits(enabled=False)
+    async with Sandbox(limits=limits) as sandbox, ptb_bot(sandbox) as bot:
+        populate(sandbox)
+        assert (await bot.send_message(GROUP, "😀" * 2048)).text == "😀" * 2048  # 4,096 UTF-16 units
+        with pytest.raises(BadRequest, match=r"^Message is too long$"):
+            await bot.send_message(GROUP, "😀" * 2049)  # 2,049 characters, but 4,098 units
+        bold = await bot.send_message(GROUP, "<b>" + "长" * 4096 + "</b>", parse_mode="HTML")
+        assert len(bold.text) == 4096  # the tags don't count
+        with pytest.raises(BadRequest, match=r"^Message is too long$"):
+            await bot.edit_message_text("长" * 4097, chat_id=GROUP, message_id=bold.message_id)
+
+        photo = await bot.send_photo(GROUP, make_png(4, 4), caption="长" * 1024)
+        assert photo.caption == "长" * 1024
+        for caption in ("长" * 1025, "😀" * 513):
+            with pytest.raises(BadRequest, match=r"^Message caption is too long$"):
+                await bot.send_photo(GROUP, make_png(4, 4), caption=caption)
+        with pytest.raises(BadRequest, match="caption is too long"):
+            await bot.edit_message_caption(chat_id=GROUP, message_id=photo.message_id, caption="长" * 1025)
+        assert [c.error_code for c in sandbox.calls if not c.ok] == [400] * 5
+
+
+async def test_lone_surrogates_never_break_the_sandbox(sb: Sandbox, ptb: telegram.Bot) -> None:
+    typed = sb.send_text(chat_id=GROUP, user_id=ZHANG, text="坏\ud800字 /report")
+    assert typed["text"] == "坏\ufffd字 /report"
+    assert typed["entities"] == [{"type": "bot_command", "offset": 4, "length": 7}]
+    sb.raw_update({"message": {**typed, "message_id": 99, "text": "\udc00"}})
+    async with httpx.AsyncClient(base_url=sb.url) as http:
+        # Raw bytes: httpx itself can't encode a lone surrogate, but a JSON body can carry its escape.
+        json_body = f'{{"chat_id": {GROUP}, "text": "\\ud800 \\udc00好 \\ud83d\\ude00"}}'.encode()
+        headers = {"Content-Type": "application/json"}
+        sent = await http.post(f"/bot{TOKEN}/sendMessage", content=json_body, headers=headers)
+        assert sent.status_code == 200 and sent.json()["result"]["text"] == "\ufffd \ufffd好 😀"
+        markup = '{"inline_keyboard": [[{"text": "\\ud800", "callback_data": "x"}]]}'
+        form = {"chat_id": str(GROUP), "text": "按钮", "reply_markup": markup}
+        with_markup = await http.post(f"/bot{TOKEN}/sendMessage", data=form)
+        assert with_markup.json()["result"]["reply_markup"]["inline_keyboard"][0][0]["text"] == "\ufffd"
+        control = f'{{"chat_id": {GROUP}, "user_id": {WANG}, "text": "\\udfff!"}}'.encode()
+        posted = await http.post("/sandbox/message", content=control, headers=headers)
+        assert posted.json()["result"]["text"] == "\ufffd!"
+
+        for _ in range(2):  # used to answer 500 every time once such a text was queued
+            updates = await ptb.get_updates()
+            assert [u.message.text for u in updates] == ["坏\ufffd字 /report", "\ufffd", "\ufffd!"]
+        transcript = await http.get("/sandbox/transcript")
+        assert transcript.status_code == 200 and "坏\ufffd字" in transcript.text
+        messages = await http.get("/sandbox/messages", params={"chat_id": GROUP})
+        assert messages.status_code == 200
+    assert "🤖 邻里: \ufffd \ufffd好 😀" in sb.render_transcript()
+    assert sb.calls_of("sendMessage")[0].params["text"] == "\ufffd \ufffd好 😀"
 
 
 async def test_commands(sb: Sandbox, ptb: telegram.Bot) -> None:

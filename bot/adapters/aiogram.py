@@ -1,13 +1,14 @@
-"""aiogram adapter: translates updates to events and actions to Bot API calls."""
+"""aiogram adapter: Bot API calls made with aiogram, its errors mapped to ours.
+
+Updates do not come through here: the intake fetches them raw and translates them once for both adapters.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -21,6 +22,9 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
     BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -29,21 +33,11 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     ReplyParameters,
-    Update,
 )
 
-from bot.adapters.base import ALLOWED_UPDATES, BotIdentity, EventSink, bot_joined
-from bot.delivery import ChatGone, DeliveryError, Rejected, RetryLater, Transient
+from bot.adapters.base import BotIdentity
+from bot.delivery import ChatGone, ChatMoved, DeliveryError, Rejected, RetryLater, Transient
 from handlers.actions import AnswerButton, EditMessage, InlineKeyboard, Keyboard, ReplyKeyboard, SendMessage
-from handlers.events import (
-    BotMembership,
-    ButtonPress,
-    ChatRef,
-    Event,
-    IncomingMessage,
-    Person,
-    RepliedMessage,
-)
 
 
 def _markup(
@@ -73,7 +67,9 @@ def _translate(error: TelegramAPIError) -> DeliveryError:
             return RetryLater(float(seconds))
         case TelegramForbiddenError():
             return ChatGone(error.message)
-        case TelegramBadRequest() | TelegramNotFound() | TelegramMigrateToChat():
+        case TelegramMigrateToChat(migrate_to_chat_id=new_chat_id):
+            return ChatMoved(int(new_chat_id))
+        case TelegramBadRequest() | TelegramNotFound():
             return Rejected(error.message)
         case TelegramServerError() | TelegramNetworkError():
             return Transient(error.message)
@@ -134,96 +130,31 @@ class AiogramApi:
     async def pin(self, chat_id: int, message_id: int) -> None:
         await _call(self.bot.pin_chat_message(chat_id, message_id))
 
-
-def _person(user: Any) -> Person:
-    return Person(user.id, user.first_name or "", user.username)
-
-
-def _chat(chat: Any) -> ChatRef:
-    return ChatRef(chat.id, chat.type, chat.title or chat.first_name or "")
-
-
-def _message_event(update_id: int, message: Message) -> IncomingMessage | None:
-    if message.from_user is None or message.from_user.is_bot:
-        return None
-    replied = message.reply_to_message
-    return IncomingMessage(
-        update_id=update_id,
-        chat=_chat(message.chat),
-        sender=_person(message.from_user),
-        message_id=message.message_id,
-        text=message.text or message.caption or "",
-        photo_file_id=message.photo[-1].file_id if message.photo else None,
-        voice_file_id=message.voice.file_id if message.voice else None,
-        reply_to=RepliedMessage(
-            replied.message_id,
-            replied.from_user.id if replied.from_user else None,
-            bool(replied.from_user and replied.from_user.is_bot),
-        )
-        if replied
-        else None,
-    )
-
-
-def to_event(update: Update) -> Event | None:
-    if update.message is not None:
-        return _message_event(update.update_id, update.message)
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        return ButtonPress(
-            update_id=update.update_id,
-            callback_id=query.id,
-            chat=_chat(query.message.chat),
-            sender=_person(query.from_user),
-            message_id=query.message.message_id,
-            data=query.data or "",
-        )
-    change = update.my_chat_member
-    if change is not None and change.chat.type in ("group", "supergroup"):
-        present = bot_joined(str(change.old_chat_member.status), str(change.new_chat_member.status))
-        if present is not None:
-            return BotMembership(update.update_id, _chat(change.chat), _person(change.from_user), present)
-    return None
-
-
-class AiogramAdapter:
-    def __init__(self, *, token: str, api_url: str, poll_timeout: int = 10) -> None:
-        self.bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
-        self.api = AiogramApi(self.bot)
-        self.dispatcher = Dispatcher()
-        self.poll_timeout = poll_timeout
-        self._polling: asyncio.Task[None] | None = None
-
-    async def connect(self) -> BotIdentity:
-        me = await self.bot.me()
-        return BotIdentity(me.id, me.username or "")
-
-    async def start_polling(self, on_event: EventSink) -> None:
-        async def every_update(
-            _handler: Callable[..., Awaitable[Any]], update: Any, _data: dict[str, Any]
-        ) -> None:
-            # An outer middleware sees every raw update; the core does the routing, not aiogram.
-            event = to_event(update) if isinstance(update, Update) else None
-            if event is not None:
-                await on_event(event)
-
-        self.dispatcher.update.outer_middleware(every_update)
-        self._polling = asyncio.create_task(
-            self.dispatcher.start_polling(
-                self.bot,
-                polling_timeout=self.poll_timeout,
-                handle_as_tasks=False,  # one update at a time, in order, as with python-telegram-bot
-                handle_signals=False,
-                allowed_updates=ALLOWED_UPDATES,
-                close_bot_session=False,
+    async def set_webhook(self, *, url: str, secret: str, allowed_updates: list[str]) -> None:
+        await _call(
+            self.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=allowed_updates, drop_pending_updates=False
             )
         )
 
-    async def stop(self) -> None:
-        if self._polling is not None:
-            with contextlib.suppress(RuntimeError):  # polling had not got going yet
-                await self.dispatcher.stop_polling()
-            self._polling.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._polling
+    async def delete_webhook(self) -> None:
+        await _call(self.bot.delete_webhook(drop_pending_updates=False))
+
+    async def set_commands(self, commands: list[tuple[str, str]], *, chat_id: int | None = None) -> None:
+        scope = BotCommandScopeDefault() if chat_id is None else BotCommandScopeChat(chat_id=chat_id)
+        await _call(
+            self.bot.set_my_commands([BotCommand(command=c, description=d) for c, d in commands], scope=scope)
+        )
+
+
+class AiogramAdapter:
+    def __init__(self, *, token: str, api_url: str) -> None:
+        self.bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url), limit=32))
+        self.api = AiogramApi(self.bot)
+
+    async def connect(self) -> BotIdentity:
+        me = await _call(self.bot.me())
+        return BotIdentity(me.id, me.username or "")
+
+    async def close(self) -> None:
         await self.bot.session.close()

@@ -1,37 +1,34 @@
-"""python-telegram-bot adapter: translates updates to events and actions to Bot API calls."""
+"""python-telegram-bot adapter: Bot API calls made with python-telegram-bot, its errors mapped to ours.
+
+Updates do not come through here: the intake fetches them raw and translates them once for both adapters.
+"""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Awaitable
 from datetime import timedelta
+from typing import Any
 
 from telegram import (
     Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
-    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     ReplyParameters,
-    Update,
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.adapters.base import ALLOWED_UPDATES, BotIdentity, EventSink, bot_joined
-from bot.delivery import ChatGone, DeliveryError, Rejected, RetryLater, Transient
+from bot.adapters.base import BotIdentity
+from bot.delivery import ChatGone, ChatMoved, DeliveryError, Rejected, RetryLater, Transient
 from handlers.actions import AnswerButton, EditMessage, InlineKeyboard, Keyboard, ReplyKeyboard, SendMessage
-from handlers.events import (
-    BotMembership,
-    ButtonPress,
-    ChatRef,
-    Event,
-    IncomingMessage,
-    Person,
-    RepliedMessage,
-)
 
 # PTB 22 warns on every 429 that retry_after will become a timedelta; _translate accepts both forms.
 warnings.filterwarnings("ignore", message=".*retry_after.*", category=PTBDeprecationWarning)
@@ -59,11 +56,20 @@ def _translate(error: TelegramError) -> DeliveryError:
             return RetryLater(seconds)
         case Forbidden():
             return ChatGone(error.message)
-        case BadRequest() | ChatMigrated():  # BadRequest subclasses NetworkError: match it first
+        case ChatMigrated(new_chat_id=new_chat_id):
+            return ChatMoved(int(new_chat_id))
+        case BadRequest():  # BadRequest subclasses NetworkError: match it first
             return Rejected(error.message)
         case NetworkError():
             return Transient(error.message)
     return Rejected(error.message)
+
+
+async def _call(request: Awaitable[Any]) -> Any:
+    try:
+        return await request
+    except TelegramError as exc:
+        raise _translate(exc) from exc
 
 
 class PtbApi:
@@ -76,139 +82,73 @@ class PtbApi:
         )
         common = {"reply_markup": _markup(action.keyboard), "reply_parameters": reply}
         media = action.media
-        try:
-            if media is None:
-                sent = await self.bot.send_message(action.chat_id, action.text, **common)
-            else:
-                file = (
-                    InputFile(media.upload.data, filename=media.upload.filename)
-                    if media.upload
-                    else media.file_id
-                )
-                send = {
-                    "photo": self.bot.send_photo,
-                    "voice": self.bot.send_voice,
-                    "document": self.bot.send_document,
-                }
-                sent = await send[media.kind](action.chat_id, file, caption=action.text, **common)
-        except TelegramError as exc:
-            raise _translate(exc) from exc
-        return sent.message_id
+        if media is None:
+            request = self.bot.send_message(action.chat_id, action.text, **common)
+        else:
+            file = (
+                InputFile(media.upload.data, filename=media.upload.filename)
+                if media.upload
+                else media.file_id
+            )
+            send = {
+                "photo": self.bot.send_photo,
+                "voice": self.bot.send_voice,
+                "document": self.bot.send_document,
+            }
+            request = send[media.kind](action.chat_id, file, caption=action.text, **common)
+        sent = await _call(request)
+        return int(sent.message_id)
 
     async def edit(self, action: EditMessage) -> None:
         markup = _markup(action.keyboard)
-        try:
-            if action.caption:
-                await self.bot.edit_message_caption(
-                    chat_id=action.chat_id,
-                    message_id=action.message_id,
-                    caption=action.text,
-                    reply_markup=markup,
-                )
-            else:
-                await self.bot.edit_message_text(
-                    action.text, chat_id=action.chat_id, message_id=action.message_id, reply_markup=markup
-                )
-        except TelegramError as exc:
-            raise _translate(exc) from exc
+        if action.caption:
+            request = self.bot.edit_message_caption(
+                chat_id=action.chat_id, message_id=action.message_id, caption=action.text, reply_markup=markup
+            )
+        else:
+            request = self.bot.edit_message_text(
+                action.text, chat_id=action.chat_id, message_id=action.message_id, reply_markup=markup
+            )
+        await _call(request)
 
     async def answer(self, action: AnswerButton) -> None:
-        try:
-            await self.bot.answer_callback_query(
-                action.callback_id, text=action.text, show_alert=action.alert
-            )
-        except TelegramError as exc:
-            raise _translate(exc) from exc
+        await _call(
+            self.bot.answer_callback_query(action.callback_id, text=action.text, show_alert=action.alert)
+        )
 
     async def pin(self, chat_id: int, message_id: int) -> None:
-        try:
-            await self.bot.pin_chat_message(chat_id, message_id)
-        except TelegramError as exc:
-            raise _translate(exc) from exc
+        await _call(self.bot.pin_chat_message(chat_id, message_id))
 
-
-def _person(user: object) -> Person:
-    return Person(user.id, user.first_name or "", user.username)  # type: ignore[attr-defined]
-
-
-def _chat(chat: object) -> ChatRef:
-    title = chat.title or chat.first_name or ""  # type: ignore[attr-defined]
-    return ChatRef(chat.id, chat.type, title)  # type: ignore[attr-defined]
-
-
-def _message_event(update_id: int, message: Message) -> IncomingMessage | None:
-    if message.from_user is None or message.from_user.is_bot:
-        return None
-    replied = message.reply_to_message
-    return IncomingMessage(
-        update_id=update_id,
-        chat=_chat(message.chat),
-        sender=_person(message.from_user),
-        message_id=message.message_id,
-        text=message.text or message.caption or "",
-        photo_file_id=message.photo[-1].file_id if message.photo else None,
-        voice_file_id=message.voice.file_id if message.voice else None,
-        reply_to=RepliedMessage(
-            replied.message_id,
-            replied.from_user.id if replied.from_user else None,
-            bool(replied.from_user and replied.from_user.is_bot),
+    async def set_webhook(self, *, url: str, secret: str, allowed_updates: list[str]) -> None:
+        await _call(
+            self.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=allowed_updates, drop_pending_updates=False
+            )
         )
-        if replied
-        else None,
-    )
 
+    async def delete_webhook(self) -> None:
+        await _call(self.bot.delete_webhook(drop_pending_updates=False))
 
-def to_event(update: Update) -> Event | None:
-    if update.message is not None:
-        return _message_event(update.update_id, update.message)
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        return ButtonPress(
-            update_id=update.update_id,
-            callback_id=query.id,
-            chat=_chat(query.message.chat),
-            sender=_person(query.from_user),
-            message_id=query.message.message_id,
-            data=query.data or "",
-        )
-    change = update.my_chat_member
-    if change is not None and change.chat.type in ("group", "supergroup"):
-        present = bot_joined(change.old_chat_member.status, change.new_chat_member.status)
-        if present is not None:
-            return BotMembership(update.update_id, _chat(change.chat), _person(change.from_user), present)
-    return None
+    async def set_commands(self, commands: list[tuple[str, str]], *, chat_id: int | None = None) -> None:
+        scope = BotCommandScopeDefault() if chat_id is None else BotCommandScopeChat(chat_id)
+        await _call(self.bot.set_my_commands([BotCommand(c, d) for c, d in commands], scope=scope))
 
 
 class PtbAdapter:
-    def __init__(self, *, token: str, api_url: str, poll_timeout: int = 10) -> None:
-        self.app: Application = (  # type: ignore[type-arg]
-            ApplicationBuilder()
-            .token(token)
-            .base_url(f"{api_url}/bot{{token}}")
-            .base_file_url(f"{api_url}/file/bot{{token}}")
-            .build()
+    def __init__(self, *, token: str, api_url: str) -> None:
+        # Workers send for several chats at once: one connection each, not PTB's default of one in all.
+        request = HTTPXRequest(connection_pool_size=32, read_timeout=10.0)
+        self.bot = Bot(
+            token,
+            base_url=f"{api_url}/bot",
+            base_file_url=f"{api_url}/file/bot",
+            request=request,
         )
-        self.api = PtbApi(self.app.bot)
-        self.poll_timeout = poll_timeout
+        self.api = PtbApi(self.bot)
 
     async def connect(self) -> BotIdentity:
-        await self.app.initialize()
-        return BotIdentity(self.app.bot.id, self.app.bot.username)
+        await _call(self.bot.initialize())
+        return BotIdentity(self.bot.id, self.bot.username)
 
-    async def start_polling(self, on_event: EventSink) -> None:
-        async def handle(update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
-            event = to_event(update) if isinstance(update, Update) else None
-            if event is not None:
-                await on_event(event)
-
-        self.app.add_handler(TypeHandler(Update, handle))
-        await self.app.start()
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES)
-
-    async def stop(self) -> None:
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
-        if self.app.running:
-            await self.app.stop()
-        await self.app.shutdown()
+    async def close(self) -> None:
+        await self.bot.shutdown()

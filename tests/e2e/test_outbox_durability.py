@@ -209,7 +209,7 @@ async def test_two_senders_on_one_database_send_each_row_once(pg: Playground) ->
     finally:
         stop.set()
         await task
-        await adapter.stop()
+        await adapter.close()
         engine.dispose()
 
     assert set(arrivals(pg.sandbox, messages).values()) == {1}  # every message exactly once

@@ -1,0 +1,202 @@
+"""Raw Bot API update JSON → the core's events, written once for both frameworks.
+
+Only the fields the core needs are read, so an update carrying fields (or lacking ones) that the installed
+framework version does not know is still understood. A field of the wrong type raises `Unreadable`, which
+marks that one update failed and lets the rest go on.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from handlers.events import (
+    BotMembership,
+    ButtonPress,
+    ChatRef,
+    Event,
+    GroupMigrated,
+    IncomingMessage,
+    Person,
+    RepliedMessage,
+)
+from storage.inbox import Arrival
+
+JSON = dict[str, Any]
+# The update types the core understands; asking for no others keeps traffic down.
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+_INSIDE = frozenset({"member", "administrator", "creator", "restricted"})
+_BROKEN = re.compile("[\ud800-\udfff\x00]")
+
+
+class Unreadable(ValueError):
+    """The update does not have the shape the Bot API documents."""
+
+
+def clean(value: Any) -> Any:
+    """The JSON with lone surrogates and NULs replaced, so every database and encoder accepts it."""
+    if isinstance(value, str):
+        if not _BROKEN.search(value):
+            return value
+        # Through UTF-16 so that a valid surrogate pair becomes its character and a lone half U+FFFD.
+        fixed = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return fixed.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
+
+
+def update_id_of(update: Any) -> int | None:
+    value = update.get("update_id") if isinstance(update, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def chat_key(update: JSON) -> int:
+    """The chat whose order this update keeps; 0 when it has none (or none we can read)."""
+    for path in (("message", "chat"), ("callback_query", "message", "chat"), ("my_chat_member", "chat")):
+        node: Any = update
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        chat_id = node.get("id") if isinstance(node, dict) else None
+        if isinstance(chat_id, int) and not isinstance(chat_id, bool):
+            return chat_id
+    return 0
+
+
+def to_event(update: JSON) -> Event | None:
+    """The event for this update, or None when the core has nothing to do with it."""
+    update_id = _int(update, "update_id")
+    if (message := _opt_obj(update, "message")) is not None:
+        return _message_event(update_id, message)
+    if (query := _opt_obj(update, "callback_query")) is not None:
+        message = _opt_obj(query, "message")
+        if message is None:  # a button under an inline-mode message: no chat to work in
+            return None
+        return ButtonPress(
+            update_id=update_id,
+            callback_id=_str(query, "id"),
+            chat=_chat(_obj(message, "chat")),
+            sender=_person(_obj(query, "from")),
+            message_id=_int(message, "message_id"),
+            data=_opt_str(query, "data") or "",
+        )
+    if (change := _opt_obj(update, "my_chat_member")) is not None:
+        chat = _chat(_obj(change, "chat"))
+        if not chat.is_group:
+            return None
+        old = _str(_obj(change, "old_chat_member"), "status")
+        new = _str(_obj(change, "new_chat_member"), "status")
+        if (old in _INSIDE) == (new in _INSIDE):
+            return None
+        return BotMembership(update_id, chat, _person(_obj(change, "from")), new in _INSIDE)
+    return None
+
+
+def _message_event(update_id: int, message: JSON) -> Event | None:
+    chat = _chat(_obj(message, "chat"))
+    if (new_id := _opt_int(message, "migrate_to_chat_id")) is not None:
+        return GroupMigrated(update_id, chat, new_id)
+    if (old_id := _opt_int(message, "migrate_from_chat_id")) is not None:
+        return GroupMigrated(update_id, ChatRef(old_id, "group", chat.title), chat.id)
+    sender = _opt_obj(message, "from")
+    if sender is None or sender.get("is_bot") is True:
+        return None  # a channel or an anonymous admin posting, or a bot
+    photos = message.get("photo")
+    photo = None
+    if isinstance(photos, list) and photos:
+        if not isinstance(photos[-1], dict):
+            raise Unreadable("photo sizes must be objects")
+        photo = _str(photos[-1], "file_id")
+    voice = _opt_obj(message, "voice")
+    replied = _opt_obj(message, "reply_to_message")
+    reply_to = None
+    if replied is not None:
+        author = _opt_obj(replied, "from")
+        reply_to = RepliedMessage(
+            _int(replied, "message_id"),
+            _int(author, "id") if author else None,
+            bool(author and author.get("is_bot") is True),
+        )
+    return IncomingMessage(
+        update_id=update_id,
+        chat=chat,
+        sender=_person(sender),
+        message_id=_int(message, "message_id"),
+        text=_opt_str(message, "text") or _opt_str(message, "caption") or "",
+        photo_file_id=photo,
+        voice_file_id=_str(voice, "file_id") if voice is not None else None,
+        reply_to=reply_to,
+    )
+
+
+def _person(user: JSON) -> Person:
+    return Person(_int(user, "id"), _opt_str(user, "first_name") or "", _opt_str(user, "username"))
+
+
+def _chat(chat: JSON) -> ChatRef:
+    title = _opt_str(chat, "title") or _opt_str(chat, "first_name") or ""
+    return ChatRef(_int(chat, "id"), _str(chat, "type"), title)
+
+
+# --- typed field access: a documented field of the wrong type makes the update unreadable
+
+
+def _opt_obj(node: JSON, key: str) -> JSON | None:
+    value = node.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise Unreadable(f"{key} must be an object")
+    return value
+
+
+def _obj(node: JSON, key: str) -> JSON:
+    value = _opt_obj(node, key)
+    if value is None:
+        raise Unreadable(f"{key} is missing")
+    return value
+
+
+def _opt_int(node: JSON, key: str) -> int | None:
+    value = node.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise Unreadable(f"{key} must be an integer")
+    return value
+
+
+def _int(node: JSON, key: str) -> int:
+    value = _opt_int(node, key)
+    if value is None:
+        raise Unreadable(f"{key} is missing")
+    return value
+
+
+def _opt_str(node: JSON, key: str) -> str | None:
+    value = node.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Unreadable(f"{key} must be a string")
+    return value
+
+
+def _str(node: JSON, key: str) -> str:
+    value = _opt_str(node, key)
+    if value is None:
+        raise Unreadable(f"{key} is missing")
+    return value
+
+
+def arrival(update: Any) -> Arrival:
+    """What the inbox stores for one element of a getUpdates result or one webhook body."""
+    update = clean(update)
+    if not isinstance(update, dict):
+        return Arrival(None, 0, {"unreadable": repr(update)[:10_000]}, error="not a JSON object")
+    update_id = update_id_of(update)
+    if update_id is None:
+        return Arrival(None, chat_key(update), update, error="no update_id")
+    return Arrival(update_id, chat_key(update), update)

@@ -1,0 +1,199 @@
+"""Workers: take updates from the inbox, a chat at a time, and run each through the core.
+
+Each worker claims a run of one chat's updates and handles them in order, so a chat's updates never
+overtake each other while other chats go on in other workers. One update is one transaction: the core's
+effects, its answers queued in the outbox and the inbox row marked done commit together, so a crash at any
+point either redoes the update from scratch or finds it done. Answers that may go now are queued already
+claimed and sent by the worker right after the commit; the others (the chat is at its limit, or something
+queued earlier for it still waits) are left to the outbox sender. Nothing is waited out here, so a chat
+that must wait holds up no other chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from bot.delivery import BotApi, DeliveryError
+from bot.flood import Slots
+from bot.intake.updates import Unreadable, to_event
+from bot.outbox import OutboxSender
+from handlers import texts
+from handlers.actions import AnswerButton, dump_action
+from handlers.core import Core
+from handlers.events import ButtonPress, Event
+from storage.db import session_scope
+from storage.inbox import claim, finish, release
+from storage.models import InboxUpdate, OutboxMessage
+from storage.outbox import enqueue, has_pending
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+RUN = 20  # updates of one chat claimed together
+IDLE = 1.0  # seconds between looks at the inbox when nobody says something arrived
+TOAST_TIMEOUT = 1.0  # Telegram drops late answers to a button press: within a second or not at all
+
+
+@dataclass(slots=True)
+class Handled:
+    toasts: list[AnswerButton]
+    claimed: list[OutboxMessage]  # answers queued already claimed, to send now
+    until: datetime
+
+
+class Workers:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        core: Core,
+        api: BotApi,
+        sender: OutboxSender,
+        holder: str,
+        count: int,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.engine = engine
+        self.core = core
+        self.api = api
+        self.sender = sender
+        self.holder = holder
+        self.count = count
+        self.clock = clock
+        self._arrived = asyncio.Event()
+        self.handled = 0  # updates finished by this process (for `linli status` and benchmarks)
+
+    def notify(self) -> None:
+        """Something was stored in the inbox: every idle worker looks."""
+        arrived, self._arrived = self._arrived, asyncio.Event()
+        arrived.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await asyncio.gather(*(self._work(stop) for _ in range(self.count)))
+
+    async def _work(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            arrived = self._arrived  # taken before the claim, so an arrival during it is not missed
+            try:
+                rows = await asyncio.to_thread(self._claim)
+            except Exception as exc:  # the database may be back in a moment
+                log.warning("could not claim updates from the inbox: %s", type(exc).__name__)
+                rows = []
+            if not rows:
+                waiters = [asyncio.ensure_future(arrived.wait()), asyncio.ensure_future(stop.wait())]
+                await asyncio.wait(waiters, timeout=IDLE, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    waiter.cancel()
+                continue
+            deadline = time.monotonic() + LEASE.total_seconds() / 2
+            left = {row.id or 0 for row in rows}
+            try:
+                for row in rows:
+                    # Past half the lease another process may take the chat over: hand the rest back.
+                    if stop.is_set() or time.monotonic() > deadline:
+                        break
+                    await self._one(row)
+                    left.discard(row.id or 0)
+            except Exception:
+                log.exception("worker failed; its claimed updates go back to the inbox")
+            finally:
+                if left:
+                    with contextlib.suppress(Exception):
+                        await asyncio.to_thread(self._release, left)
+
+    # --- one update
+
+    async def _one(self, row: InboxUpdate) -> None:
+        try:
+            event = to_event(row.payload)
+        except Unreadable as exc:
+            await self._failed(row, None, f"unreadable update: {exc}", kind="Unreadable")
+            return
+        slots = self.sender.room_now()
+        until = self.sender.claim_until()
+        try:
+            handled = await asyncio.to_thread(self._handle, row, event, slots, until)
+        except Exception as exc:
+            await self._failed(row, event, traceback.format_exc(), kind=type(exc).__name__)
+            return
+        self.handled += 1
+        for toast in handled.toasts:
+            await self._toast(toast)
+        if handled.claimed:
+            await self.sender.send_claimed(handled.claimed, handled.until)
+        self.sender.wake.set()  # cards and notifications it queued
+
+    def _handle(self, row: InboxUpdate, event: Event | None, slots: Slots | None, until: datetime) -> Handled:
+        with session_scope(self.engine) as session:
+            actions = self.core.handle_in(session, event) if event is not None else []
+            now = self.clock()
+            toasts: list[AnswerButton] = []
+            claimed: list[OutboxMessage] = []
+            send_now: dict[int, bool] = {}
+            for action in actions:
+                if isinstance(action, AnswerButton):
+                    toasts.append(action)
+                    continue
+                chat_id = action.chat_id
+                if chat_id not in send_now:
+                    # Only when the chat has room and nothing older of it waits: answers keep their order.
+                    send_now[chat_id] = (
+                        slots is not None
+                        and slots.room(chat_id) > 0
+                        and not has_pending(session=session, chat_id=chat_id)
+                    )
+                queued = enqueue(
+                    session=session,
+                    chat_id=chat_id,
+                    payload=dump_action(action),
+                    now=now,
+                    claimed_until=until if send_now[chat_id] else None,
+                )
+                if send_now[chat_id]:
+                    claimed.append(queued)
+            finish(session=session, inbox_id=row.id or 0, now=now)
+            session.flush()
+            return Handled(toasts, claimed, until)
+
+    async def _toast(self, toast: AnswerButton) -> None:
+        try:
+            await asyncio.wait_for(self.api.answer(toast), TOAST_TIMEOUT)
+        except (DeliveryError, TimeoutError) as exc:
+            log.info("button answer %s not delivered: %s", toast.callback_id, type(exc).__name__)
+
+    async def _failed(self, row: InboxUpdate, event: Event | None, error: str, *, kind: str) -> None:
+        # Once, at WARNING, and without the update's text: the error itself is kept in the inbox row.
+        log.warning("update %s failed (%s); see `linli inbox --failed`", row.update_id, kind)
+        try:
+            await asyncio.to_thread(self._mark_failed, row, error)
+        except Exception as exc:  # the claim runs out and the update is tried again then
+            log.warning("could not mark update %s failed: %s", row.update_id, type(exc).__name__)
+            return
+        if isinstance(event, ButtonPress):
+            await self._toast(AnswerButton(callback_id=event.callback_id, text=texts.INTERNAL_ERROR))
+
+    # --- the database side, in worker threads
+
+    def _claim(self) -> list[InboxUpdate]:
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            return claim(
+                session=session, now=now, until=now + LEASE, holder=self.holder, chats=1, per_chat=RUN
+            )
+
+    def _mark_failed(self, row: InboxUpdate, error: str) -> None:
+        with session_scope(self.engine) as session:
+            finish(session=session, inbox_id=row.id or 0, now=self.clock(), error=error)
+
+    def _release(self, ids: set[int]) -> None:
+        with session_scope(self.engine) as session:
+            release(session=session, ids=ids, holder=self.holder)
