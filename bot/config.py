@@ -45,8 +45,8 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         try:
-            make_url(value)
-        except ArgumentError:
+            make_url(value).port  # noqa: B018  (reading the port checks it)
+        except (ArgumentError, ValueError):
             raise ValueError(
                 "not a database URL (e.g. sqlite:///linli.db or postgresql://user@host/db)"
             ) from None
@@ -58,6 +58,8 @@ class Settings(BaseSettings):
         if not value:
             return None
         parts = urlsplit(value)
+        if not parts.hostname:
+            raise ValueError("must be a public https:// URL with a host name")
         # Telegram only posts to HTTPS; plain HTTP is accepted on loopback, for the sandbox.
         loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
         if parts.scheme != "https" and not (parts.scheme == "http" and loopback):

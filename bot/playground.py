@@ -6,6 +6,7 @@ the real framework and a real database; only Telegram is replaced by the sandbox
 
 from __future__ import annotations
 
+import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ class Playground:
         bot_limits: Limits | None = None,
         clock: Callable[[], datetime] = utcnow,
         weekly_report: str = "off",  # a playground run on a Monday morning would otherwise post one at start
+        webhook: bool = False,  # the sandbox posts updates to the bot's webhook instead of being polled
     ) -> None:
         self.framework = framework
         self.clock = clock
@@ -72,6 +74,7 @@ class Playground:
         self.database_url = database_url
         self.sandbox = Sandbox(limits=sandbox_limits)
         self._bot_limits = bot_limits
+        self._webhook_port = _free_port() if webhook else None
         self.runtime: Runtime | None = None
 
     async def __aenter__(self) -> Playground:
@@ -95,9 +98,19 @@ class Playground:
             staff_chat_id=STAFF_GROUP.id,
             admin_ids=frozenset({ADMIN.id}),
             weekly_report=self.weekly_report,
+            **self._webhook_settings(),
         )
         # Quick retries after a 5xx, so fault tests take seconds; the schedule's shape is the real one.
-        return Runtime(settings, limits=self._bot_limits, poll_timeout=1, clock=self.clock, retry_base=0.05)
+        return Runtime(settings, limits=self._bot_limits, poll_timeout=1, clock=self.clock, retry_base=0.02)
+
+    def _webhook_settings(self) -> dict[str, Any]:
+        if self._webhook_port is None:
+            return {}
+        return {
+            "webhook_url": f"http://127.0.0.1:{self._webhook_port}/telegram/webhook",
+            "webhook_secret": SecretStr("playground-secret"),
+            "webhook_listen": f"127.0.0.1:{self._webhook_port}",
+        }
 
     async def __aexit__(self, *_exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         if self.runtime is not None:
@@ -154,3 +167,9 @@ class Playground:
 
     async def settle(self) -> None:
         await self.sandbox.settle()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

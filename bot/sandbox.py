@@ -1403,6 +1403,7 @@ class Sandbox:
                 "method": c.method,
                 "params": _jsonable(c.params),
                 "ok": c.ok,
+                "time": c.time,  # time.monotonic() when the call arrived: the machine's clock, not the epoch
                 **(
                     {"result": c.result}
                     if c.ok

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from storage.models import Chat, ConversationState, OutboxMessage, OutboxStatus, Ticket, TicketFollower
@@ -35,6 +35,13 @@ def move_chat(*, session: Session, old_id: int, new_id: int, now: datetime) -> b
     session.exec(update(Ticket).where(col(Ticket.chat_id) == old_id).values(chat_id=new_id))
     session.exec(update(Ticket).where(col(Ticket.card_chat_id) == old_id).values(card_chat_id=new_id))
     session.exec(update(TicketFollower).where(col(TicketFollower.chat_id) == old_id).values(chat_id=new_id))
+    # Someone already in a conversation in the new chat keeps that one: the old chat's is dropped.
+    in_new = select(ConversationState.user_id).where(col(ConversationState.chat_id) == new_id)
+    session.exec(
+        delete(ConversationState).where(
+            col(ConversationState.chat_id) == old_id, col(ConversationState.user_id).in_(in_new)
+        )
+    )
     session.exec(
         update(ConversationState).where(col(ConversationState.chat_id) == old_id).values(chat_id=new_id)
     )

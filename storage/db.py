@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -41,6 +44,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args=options)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        _WRITERS[engine] = threading.RLock()
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -59,6 +63,7 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -68,10 +73,17 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# SQLite lets one transaction write at a time, and one that finds the file locked sleeps in steps of
+# milliseconds before it tries again. Threads of one process queue here instead, and are woken the moment
+# the previous transaction ends; other processes still meet the busy timeout.
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back if it raises."""
-    with Session(engine, expire_on_commit=False) as session:
+    writer = _WRITERS.get(engine)
+    with writer or contextlib.nullcontext(), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -189,7 +189,11 @@ def prune(*, session: Session, now: datetime) -> int:
     )
     session.exec(
         update(InboxUpdate)
-        .where(col(InboxUpdate.update_id).is_not(None), col(InboxUpdate.received_at) < now - DEDUPE_WINDOW)
+        .where(
+            _status == InboxStatus.FAILED,
+            col(InboxUpdate.update_id).is_not(None),
+            col(InboxUpdate.received_at) < now - DEDUPE_WINDOW,
+        )
         .values(update_id=None)
     )
     return int(done.rowcount or 0) + int(old_failed.rowcount or 0)

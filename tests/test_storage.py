@@ -6,7 +6,7 @@ import threading
 
 from sqlmodel import Session, func, select
 
-from storage.db import session_scope, utcnow
+from storage.db import make_engine, session_scope, utcnow
 from storage.models import Building, User
 from storage.people import get_or_create_building, upsert_user
 from storage.updates import claim_update
@@ -39,19 +39,23 @@ def test_claim_update_once(engine) -> None:
         assert not claim_update(session=session, update_id=7, now=utcnow())
 
 
-def test_get_or_create_survives_the_race(engine) -> None:
-    """Two workers create the same building at once: one row, and neither fails."""
+def test_get_or_create_survives_the_race(engine, db_url: str) -> None:
+    """Two processes create the same building at once: one row, and neither fails."""
     barrier = threading.Barrier(2)
     names: list[int | None] = []
     errors: list[BaseException] = []
 
     def worker() -> None:
+        # An engine each, as two processes would have (threads of one process queue for SQLite's lock).
+        own = make_engine(db_url)
         try:
-            with session_scope(engine) as session:
+            with session_scope(own) as session:
                 barrier.wait()
                 names.append(get_or_create_building(session=session, name="5号楼", now=utcnow()).id)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
+        finally:
+            own.dispose()
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for t in threads:

@@ -69,125 +69,136 @@ def to_event(update: JSON) -> Event | None:
     """The event for this update, or None when the core has nothing to do with it."""
     update_id = _int(update, "update_id")
     if (message := _opt_obj(update, "message")) is not None:
-        return _message_event(update_id, message)
+        return _message_event(update_id, message, "message")
     if (query := _opt_obj(update, "callback_query")) is not None:
-        message = _opt_obj(query, "message")
+        message = _opt_obj(query, "message", "callback_query")
         if message is None:  # a button under an inline-mode message: no chat to work in
             return None
         return ButtonPress(
             update_id=update_id,
-            callback_id=_str(query, "id"),
-            chat=_chat(_obj(message, "chat")),
-            sender=_person(_obj(query, "from")),
-            message_id=_int(message, "message_id"),
-            data=_opt_str(query, "data") or "",
+            callback_id=_str(query, "id", "callback_query"),
+            chat=_chat(_obj(message, "chat", "callback_query.message"), "callback_query.message.chat"),
+            sender=_person(_obj(query, "from", "callback_query"), "callback_query.from"),
+            message_id=_int(message, "message_id", "callback_query.message"),
+            data=_opt_str(query, "data", "callback_query") or "",
         )
     if (change := _opt_obj(update, "my_chat_member")) is not None:
-        chat = _chat(_obj(change, "chat"))
+        where = "my_chat_member"
+        chat = _chat(_obj(change, "chat", where), f"{where}.chat")
         if not chat.is_group:
             return None
-        old = _str(_obj(change, "old_chat_member"), "status")
-        new = _str(_obj(change, "new_chat_member"), "status")
+        old = _str(_obj(change, "old_chat_member", where), "status", f"{where}.old_chat_member")
+        new = _str(_obj(change, "new_chat_member", where), "status", f"{where}.new_chat_member")
         if (old in _INSIDE) == (new in _INSIDE):
             return None
-        return BotMembership(update_id, chat, _person(_obj(change, "from")), new in _INSIDE)
+        return BotMembership(
+            update_id, chat, _person(_obj(change, "from", where), f"{where}.from"), new in _INSIDE
+        )
     return None
 
 
-def _message_event(update_id: int, message: JSON) -> Event | None:
-    chat = _chat(_obj(message, "chat"))
-    if (new_id := _opt_int(message, "migrate_to_chat_id")) is not None:
+def _message_event(update_id: int, message: JSON, where: str) -> Event | None:
+    chat = _chat(_obj(message, "chat", where), f"{where}.chat")
+    if (new_id := _opt_int(message, "migrate_to_chat_id", where)) is not None:
         return GroupMigrated(update_id, chat, new_id)
-    if (old_id := _opt_int(message, "migrate_from_chat_id")) is not None:
+    if (old_id := _opt_int(message, "migrate_from_chat_id", where)) is not None:
         return GroupMigrated(update_id, ChatRef(old_id, "group", chat.title), chat.id)
-    sender = _opt_obj(message, "from")
+    sender = _opt_obj(message, "from", where)
     if sender is None or sender.get("is_bot") is True:
         return None  # a channel or an anonymous admin posting, or a bot
     photos = message.get("photo")
     photo = None
     if isinstance(photos, list) and photos:
         if not isinstance(photos[-1], dict):
-            raise Unreadable("photo sizes must be objects")
-        photo = _str(photos[-1], "file_id")
-    voice = _opt_obj(message, "voice")
-    replied = _opt_obj(message, "reply_to_message")
+            raise Unreadable(f"{where}.photo must hold objects")
+        photo = _str(photos[-1], "file_id", f"{where}.photo")
+    elif photos is not None and not isinstance(photos, list):
+        raise Unreadable(f"{where}.photo must be an array")
+    voice = _opt_obj(message, "voice", where)
+    replied = _opt_obj(message, "reply_to_message", where)
     reply_to = None
     if replied is not None:
-        author = _opt_obj(replied, "from")
+        inner = f"{where}.reply_to_message"
+        author = _opt_obj(replied, "from", inner)
         reply_to = RepliedMessage(
-            _int(replied, "message_id"),
-            _int(author, "id") if author else None,
+            _int(replied, "message_id", inner),
+            _int(author, "id", f"{inner}.from") if author else None,
             bool(author and author.get("is_bot") is True),
         )
     return IncomingMessage(
         update_id=update_id,
         chat=chat,
-        sender=_person(sender),
-        message_id=_int(message, "message_id"),
-        text=_opt_str(message, "text") or _opt_str(message, "caption") or "",
+        sender=_person(sender, f"{where}.from"),
+        message_id=_int(message, "message_id", where),
+        text=_opt_str(message, "text", where) or _opt_str(message, "caption", where) or "",
         photo_file_id=photo,
-        voice_file_id=_str(voice, "file_id") if voice is not None else None,
+        voice_file_id=_str(voice, "file_id", f"{where}.voice") if voice is not None else None,
         reply_to=reply_to,
     )
 
 
-def _person(user: JSON) -> Person:
-    return Person(_int(user, "id"), _opt_str(user, "first_name") or "", _opt_str(user, "username"))
+def _person(user: JSON, where: str) -> Person:
+    first_name = _opt_str(user, "first_name", where) or ""
+    return Person(_int(user, "id", where), first_name, _opt_str(user, "username", where))
 
 
-def _chat(chat: JSON) -> ChatRef:
-    title = _opt_str(chat, "title") or _opt_str(chat, "first_name") or ""
-    return ChatRef(_int(chat, "id"), _str(chat, "type"), title)
+def _chat(chat: JSON, where: str) -> ChatRef:
+    title = _opt_str(chat, "title", where) or _opt_str(chat, "first_name", where) or ""
+    return ChatRef(_int(chat, "id", where), _str(chat, "type", where), title)
 
 
 # --- typed field access: a documented field of the wrong type makes the update unreadable
 
 
-def _opt_obj(node: JSON, key: str) -> JSON | None:
+def _name(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _opt_obj(node: JSON, key: str, where: str = "") -> JSON | None:
     value = node.get(key)
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise Unreadable(f"{key} must be an object")
+        raise Unreadable(f"{_name(where, key)} must be an object")
     return value
 
 
-def _obj(node: JSON, key: str) -> JSON:
-    value = _opt_obj(node, key)
+def _obj(node: JSON, key: str, where: str = "") -> JSON:
+    value = _opt_obj(node, key, where)
     if value is None:
-        raise Unreadable(f"{key} is missing")
+        raise Unreadable(f"{_name(where, key)} is missing")
     return value
 
 
-def _opt_int(node: JSON, key: str) -> int | None:
+def _opt_int(node: JSON, key: str, where: str = "") -> int | None:
     value = node.get(key)
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool):
-        raise Unreadable(f"{key} must be an integer")
+        raise Unreadable(f"{_name(where, key)} must be an integer")
     return value
 
 
-def _int(node: JSON, key: str) -> int:
-    value = _opt_int(node, key)
+def _int(node: JSON, key: str, where: str = "") -> int:
+    value = _opt_int(node, key, where)
     if value is None:
-        raise Unreadable(f"{key} is missing")
+        raise Unreadable(f"{_name(where, key)} is missing")
     return value
 
 
-def _opt_str(node: JSON, key: str) -> str | None:
+def _opt_str(node: JSON, key: str, where: str = "") -> str | None:
     value = node.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
-        raise Unreadable(f"{key} must be a string")
+        raise Unreadable(f"{_name(where, key)} must be a string")
     return value
 
 
-def _str(node: JSON, key: str) -> str:
-    value = _opt_str(node, key)
+def _str(node: JSON, key: str, where: str = "") -> str:
+    value = _opt_str(node, key, where)
     if value is None:
-        raise Unreadable(f"{key} is missing")
+        raise Unreadable(f"{_name(where, key)} is missing")
     return value
 
 

@@ -37,7 +37,7 @@ from storage.outbox import enqueue, has_pending
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=20)
 RUN = 20  # updates of one chat claimed together
 IDLE = 1.0  # seconds between looks at the inbox when nobody says something arrived
 TOAST_TIMEOUT = 1.0  # Telegram drops late answers to a button press: within a second or not at all
