@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.delivery import BotApi, ChatGone, ChatMoved, DeliveryError, Rejected, RetryLater, Transient, perform
 from bot.flood import FloodControl, Slots
@@ -67,6 +68,16 @@ class _Batch:
     open: set[int] = field(default_factory=set)  # rows not finished with yet
     lost: set[int] = field(default_factory=set)  # rows a renewal found claimed by someone else
     folded: set[int] = field(default_factory=set)  # receipts already sent inside another row's message
+    # Where sent marks go when the caller writes them itself (in its next transaction), else None.
+    marks: list[Sent] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """Rows one call delivered, and the message id it got, waiting to be marked sent."""
+
+    rows: tuple[OutboxMessage, ...]
+    message_id: int | None
 
 
 class OutboxSender:
@@ -91,6 +102,8 @@ class OutboxSender:
         # Whether this process holds the sending lease (bot.runtime renews it): only one process sends, so
         # two together stay within Telegram's overall limit.
         self.active = True
+        # Rows delivered whose marks their worker writes with its next transaction: nothing waits on them.
+        self._unmarked: set[int] = set()
         self._lease_margin = min(CLOCK_SKEW, lease.total_seconds() / 4)
         self.wake = asyncio.Event()
         self._stop: asyncio.Event | None = None
@@ -140,14 +153,39 @@ class OutboxSender:
         """The lease for rows queued already claimed, to be handed to `send_claimed` at once."""
         return self.clock() + self.lease
 
-    async def send_claimed(self, rows: list[OutboxMessage], until: datetime) -> None:
+    async def send_claimed(self, rows: list[OutboxMessage], until: datetime, marks: list[Sent]) -> None:
         """Send rows queued already claimed by us (an update's answers), as a batch of their own.
 
         Whatever cannot go now (a 429, a 5xx, a full window) is released or postponed for the sender
-        loop, so a chat that must wait never holds up the worker that answers another chat.
+        loop, so a chat that must wait never holds up the worker that answers another chat. What went
+        out is added to `marks`, for the caller to write with `write_marks` in its next transaction: until
+        then our claim keeps the rows from being sent again, and a crash meanwhile resends at most those.
         """
         expires = self.monotonic() + self.lease.total_seconds() - self._lease_margin
-        await self._send(_Batch(rows, until, expires, open={row.id for row in rows if row.id is not None}))
+        batch = _Batch(rows, until, expires, open={row.id for row in rows if row.id is not None}, marks=marks)
+        await self._send(batch)
+
+    def unmarked(self) -> frozenset[int]:
+        """Rows delivered by this process whose sent marks are not written yet (they wait for nothing)."""
+        return frozenset(self._unmarked)
+
+    def marked(self, marks: list[Sent]) -> None:
+        """Those marks are committed."""
+        self._unmarked -= {row.id or 0 for sent in marks for row in sent.rows}
+
+    def write_marks(self, session: Session, marks: list[Sent]) -> None:
+        """Mark delivered rows sent, in the caller's transaction."""
+        now = self.clock()
+        for sent in marks:
+            for row in sent.rows:
+                mark_sent(session=session, row=row, message_id=sent.message_id, now=now)
+                if row.card_for_ticket_id is not None and sent.message_id is not None:
+                    set_card(
+                        session=session,
+                        ticket_id=row.card_for_ticket_id,
+                        chat_id=row.chat_id,
+                        message_id=sent.message_id,
+                    )
 
     def _stopping(self) -> bool:
         return self._stop is not None and self._stop.is_set()
@@ -285,7 +323,12 @@ class OutboxSender:
             return True
         # Stamped when the call returned: see bot/flood.py for why that needs no safety margin.
         self.flood.record(row.chat_id, self.monotonic())
-        await asyncio.to_thread(self._sent, [row, *folded], message_id)
+        sent = Sent((row, *folded), message_id)
+        if batch.marks is not None:
+            batch.marks.append(sent)
+            self._unmarked |= {r.id or 0 for r in sent.rows}
+        else:
+            await asyncio.to_thread(self._sent, sent)
         return True
 
     async def _perform(self, action: Action) -> int | None:
@@ -324,17 +367,9 @@ class OutboxSender:
         with session_scope(self.engine) as session:
             return claim_following_acks(session=session, row=row, now=self.clock(), until=until)
 
-    def _sent(self, rows: list[OutboxMessage], message_id: int | None) -> None:
+    def _sent(self, sent: Sent) -> None:
         with session_scope(self.engine) as session:
-            for row in rows:
-                mark_sent(session=session, row=row, message_id=message_id, now=self.clock())
-                if row.card_for_ticket_id is not None and message_id is not None:
-                    set_card(
-                        session=session,
-                        ticket_id=row.card_for_ticket_id,
-                        chat_id=row.chat_id,
-                        message_id=message_id,
-                    )
+            self.write_marks(session, [sent])
 
     def _postpone(
         self, row: OutboxMessage, seconds: float, error: str, folded: list[OutboxMessage], until: datetime

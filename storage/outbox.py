@@ -42,13 +42,31 @@ def enqueue(
         claimed_until=claimed_until,
     )
     session.add(row)
+    session.info.setdefault(_QUEUED, []).append(row)
     return row
 
 
-def has_pending(*, session: Session, chat_id: int) -> bool:
-    """Whether anything for this chat still waits: a new message must then queue behind it."""
-    query = select(_row_id).where(_chat_id == chat_id, _is_pending).limit(1)
-    return session.exec(query).first() is not None
+_QUEUED = "linli.outbox_queued"
+
+
+def queued_in(session: Session) -> list[OutboxMessage]:
+    """The rows this session has queued so far, in the order they were queued."""
+    return list(session.info.get(_QUEUED, ()))
+
+
+def has_pending(
+    *, session: Session, chat_id: int, before: int | None = None, ignore: Collection[int] = ()
+) -> bool:
+    """Whether anything for this chat still waits (queued before row `before`): a new one must follow it.
+
+    `ignore`: rows already delivered whose marks are not written yet.
+    """
+    query = select(_row_id).where(_chat_id == chat_id, _is_pending)
+    if before is not None:
+        query = query.where(_row_id < before)
+    if ignore:
+        query = query.where(_row_id.not_in(list(ignore)))
+    return session.exec(query.limit(1)).first() is not None
 
 
 def claim_following_acks(

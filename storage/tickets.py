@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from storage.models import (
@@ -296,10 +297,12 @@ def followers_of(*, session: Session, ticket_id: int) -> list[TicketFollower]:
 
 
 def set_card(*, session: Session, ticket_id: int, chat_id: int, message_id: int) -> None:
-    ticket = session.get(Ticket, ticket_id)
-    if ticket is not None:
-        ticket.card_chat_id, ticket.card_message_id = chat_id, message_id
-        session.add(ticket)
+    # One statement, without loading the ticket: this runs for every card the outbox delivers.
+    session.exec(
+        update(Ticket)
+        .where(col(Ticket.id) == ticket_id)
+        .values(card_chat_id=chat_id, card_message_id=message_id)
+    )
 
 
 def tickets_of_reporter(*, session: Session, reporter_id: int, limit: int = 10) -> list[Ticket]:

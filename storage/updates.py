@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from storage.models import ProcessedUpdate
@@ -16,11 +16,13 @@ def claim_update(*, session: Session, update_id: int, now: datetime) -> bool:
     Because the record commits together with the update's effects, a redelivered update is either
     fully processed once or, if the first attempt rolled back, processed again from scratch.
     """
-    if session.get(ProcessedUpdate, update_id) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
-    except IntegrityError:
-        return False
-    return True
+    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    maker = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # One statement, no savepoint: a second claimer (even one racing us) inserts nothing.
+    claimed = session.execute(
+        maker(table)
+        .values(update_id=update_id, processed_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(table.c.update_id)
+    ).first()
+    return claimed is not None

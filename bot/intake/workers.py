@@ -3,9 +3,10 @@
 Each worker claims a run of one chat's updates and handles them in order, so a chat's updates never
 overtake each other while other chats go on in other workers. One update is one transaction: the core's
 effects, its answers queued in the outbox and the inbox row marked done commit together, so a crash at any
-point either redoes the update from scratch or finds it done. Answers that may go now are queued already
-claimed and sent by the worker right after the commit; the others (the chat is at its limit, or something
-queued earlier for it still waits) are left to the outbox sender. Nothing is waited out here, so a chat
+point either redoes the update from scratch or finds it done. Whatever the update queued that may go now
+(its answers, and the staff card or notices it caused) is claimed in that transaction and sent by the worker
+right after the commit; the rest (the chat is at its limit, or something queued earlier for it still
+waits) is left to the outbox sender. Nothing is waited out here, so a chat
 that must wait holds up no other chat.
 """
 
@@ -21,11 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.delivery import BotApi, DeliveryError
 from bot.flood import Slots
 from bot.intake.updates import Unreadable, to_event
-from bot.outbox import OutboxSender
+from bot.outbox import OutboxSender, Sent
 from handlers import texts
 from handlers.actions import AnswerButton, dump_action
 from handlers.core import Core
@@ -33,7 +35,7 @@ from handlers.events import ButtonPress, Event
 from storage.db import session_scope
 from storage.inbox import claim, finish, release
 from storage.models import InboxUpdate, OutboxMessage
-from storage.outbox import enqueue, has_pending
+from storage.outbox import enqueue, has_pending, queued_in
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,8 @@ class Workers:
         await asyncio.gather(*(self._work(stop) for _ in range(self.count)))
 
     async def _work(self, stop: asyncio.Event) -> None:
+        # Answers this worker delivered but has not marked sent yet: written with its next transaction.
+        marks: list[Sent] = []
         while not stop.is_set():
             arrived = self._arrived  # taken before the claim, so an arrival during it is not missed
             try:
@@ -89,6 +93,8 @@ class Workers:
                 log.warning("could not claim updates from the inbox: %s", type(exc).__name__)
                 rows = []
             if not rows:
+                if marks:  # nothing else to do: write them now rather than with the next update
+                    await self._write_marks(marks)
                 waiters = [asyncio.ensure_future(arrived.wait()), asyncio.ensure_future(stop.wait())]
                 await asyncio.wait(waiters, timeout=IDLE, return_when=asyncio.FIRST_COMPLETED)
                 for waiter in waiters:
@@ -101,7 +107,7 @@ class Workers:
                     # Past half the lease another process may take the chat over: hand the rest back.
                     if stop.is_set() or time.monotonic() > deadline:
                         break
-                    await self._one(row)
+                    await self._one(row, marks)
                     left.discard(row.id or 0)
             except Exception:
                 log.exception("worker failed; its claimed updates go back to the inbox")
@@ -109,10 +115,12 @@ class Workers:
                 if left:
                     with contextlib.suppress(Exception):
                         await asyncio.to_thread(self._release, left)
+        if marks:  # stopping: what went out is marked, so a restart does not send it again
+            await self._write_marks(marks)
 
     # --- one update
 
-    async def _one(self, row: InboxUpdate) -> None:
+    async def _one(self, row: InboxUpdate, marks: list[Sent]) -> None:
         try:
             event = to_event(row.payload)
         except Unreadable as exc:
@@ -121,7 +129,7 @@ class Workers:
         slots = self.sender.room_now()
         until = self.sender.claim_until()
         try:
-            handled = await asyncio.to_thread(self._handle, row, event, slots, until)
+            handled = await asyncio.to_thread(self._handle, row, event, slots, until, marks)
         except Exception as exc:
             await self._failed(row, event, traceback.format_exc(), kind=type(exc).__name__)
             return
@@ -129,40 +137,56 @@ class Workers:
         for toast in handled.toasts:
             await self._toast(toast)
         if handled.claimed:
-            await self.sender.send_claimed(handled.claimed, handled.until)
+            await self.sender.send_claimed(handled.claimed, handled.until, marks)
         self.sender.wake.set()  # cards and notifications it queued
 
-    def _handle(self, row: InboxUpdate, event: Event | None, slots: Slots | None, until: datetime) -> Handled:
+    def _handle(
+        self, row: InboxUpdate, event: Event | None, slots: Slots | None, until: datetime, marks: list[Sent]
+    ) -> Handled:
         with session_scope(self.engine) as session:
+            self.sender.write_marks(session, marks)
             actions = self.core.handle_in(session, event) if event is not None else []
             now = self.clock()
-            toasts: list[AnswerButton] = []
-            claimed: list[OutboxMessage] = []
-            send_now: dict[int, bool] = {}
-            for action in actions:
-                if isinstance(action, AnswerButton):
-                    toasts.append(action)
-                    continue
-                chat_id = action.chat_id
-                if chat_id not in send_now:
-                    # Only when the chat has room and nothing older of it waits: answers keep their order.
-                    send_now[chat_id] = (
-                        slots is not None
-                        and slots.room(chat_id) > 0
-                        and not has_pending(session=session, chat_id=chat_id)
-                    )
-                queued = enqueue(
-                    session=session,
-                    chat_id=chat_id,
-                    payload=dump_action(action),
-                    now=now,
-                    claimed_until=until if send_now[chat_id] else None,
-                )
-                if send_now[chat_id]:
-                    claimed.append(queued)
+            toasts = [action for action in actions if isinstance(action, AnswerButton)]
+            answers = [
+                enqueue(session=session, chat_id=action.chat_id, payload=dump_action(action), now=now)
+                for action in actions
+                if not isinstance(action, AnswerButton)
+            ]
             finish(session=session, inbox_id=row.id or 0, now=now)
-            session.flush()
-            return Handled(toasts, claimed, until)
+            claimed = self._claim_queued(session, slots, until)
+        self.sender.marked(marks)
+        marks.clear()  # committed
+        # Chats with the update's own answers first: they are what someone is waiting for. Within a chat
+        # the order stays the order queued.
+        answered = {answer.chat_id for answer in answers}
+        claimed.sort(key=lambda queued: (queued.chat_id not in answered, queued.id or 0))
+        return Handled(toasts, claimed, until)
+
+    def _claim_queued(self, session: Session, slots: Slots | None, until: datetime) -> list[OutboxMessage]:
+        """Of everything the update queued (answers, staff cards, notices), claim what may go now.
+
+        A chat's rows go now only when it has room and nothing queued before this update still waits
+        for it; otherwise they wait their turn in the outbox, behind what is already there.
+        """
+        session.flush()  # ids, in the order queued
+        rows = queued_in(session)
+        if slots is None or not rows:
+            return []
+        first: dict[int, int] = {}
+        for queued in rows:
+            first.setdefault(queued.chat_id, queued.id or 0)
+        delivered = self.sender.unmarked()
+        free = {
+            chat_id
+            for chat_id, first_id in first.items()
+            if slots.room(chat_id) > 0
+            and not has_pending(session=session, chat_id=chat_id, before=first_id, ignore=delivered)
+        }
+        claimed = [queued for queued in rows if queued.chat_id in free]
+        for queued in claimed:
+            queued.claimed_until = until
+        return claimed
 
     async def _toast(self, toast: AnswerButton) -> None:
         try:
@@ -189,6 +213,18 @@ class Workers:
             return claim(
                 session=session, now=now, until=now + LEASE, holder=self.holder, chats=1, per_chat=RUN
             )
+
+    async def _write_marks(self, marks: list[Sent]) -> None:
+        try:
+            await asyncio.to_thread(self._write, marks)
+        except Exception as exc:  # our claim runs out and the outbox sends them again: a repeat, not a loss
+            log.warning("could not mark %d answers sent: %s", len(marks), type(exc).__name__)
+        marks.clear()
+
+    def _write(self, marks: list[Sent]) -> None:
+        with session_scope(self.engine) as session:
+            self.sender.write_marks(session, marks)
+        self.sender.marked(marks)
 
     def _mark_failed(self, row: InboxUpdate, error: str) -> None:
         with session_scope(self.engine) as session:
