@@ -4,8 +4,9 @@ Every send is stamped with the moment its call *returned*, not the moment it was
 message at some instant between our request and its answer, so that instant is never later than our stamp;
 and the next request only leaves once the stamp is a full window old. Telegram's gap between the two is then
 strictly longer than the window, whatever the latency and its jitter, so no safety margin is needed and none
-is added (a margin would only cost throughput: 5 ms per second is 0.5%). This holds as long as sends go out
-one at a time, as the outbox sends them.
+is added (a margin would only cost throughput: 5 ms per second is 0.5%). Several workers send at once, so a
+call still out counts against the overall limit from the moment it leaves (`begin`) until it is recorded;
+within one chat calls go one at a time (the outbox and the workers never have two out for one chat).
 
 The limits themselves are the well-known ones: about one message a second to a person, 20 a minute to a
 group, 30 a second overall. A 429 still wins over all of this: `hold` keeps a chat quiet as long as told.
@@ -17,6 +18,7 @@ from collections import deque
 from dataclasses import dataclass
 
 OVERALL_WINDOW = 1.0  # seconds; `Limits.overall` counts messages in any window this long
+IN_FLIGHT_POLL = 0.005  # seconds between looks while the limit is full of calls not yet returned
 UNLIMITED = 1 << 30  # room in a chat when a limit is switched off (tests use huge limits for "none")
 
 
@@ -55,15 +57,30 @@ class FloodControl:
         self._private: dict[int, float] = {}  # person -> when our last message to them returned
         self._groups: dict[int, deque[float]] = {}
         self._held_until: dict[int, float] = {}
+        self._in_flight = 0
 
     def wait_time(self, chat_id: int, now: float) -> float:
         """Seconds until a message to this chat would be within every limit (0: send now)."""
         return max(self.overall_wait(now), self.chat_wait(chat_id, now))
 
     def overall_wait(self, now: float) -> float:
-        """Seconds until one more message may go to anyone."""
+        """Seconds until one more message may go to anyone (calls still out count as sent)."""
         _trim(self._overall, now - OVERALL_WINDOW)
-        return max(_window_wait(self._overall, self.limits.overall, OVERALL_WINDOW, now), 0.0)
+        room = self.limits.overall - self._in_flight
+        if len(self._overall) < room:
+            return 0.0
+        if room <= 0:
+            return IN_FLIGHT_POLL  # only a call coming back can make room
+        return max(_window_wait(self._overall, room, OVERALL_WINDOW, now), 0.0)
+
+    def begin(self) -> None:
+        """A call is about to go out. From now until it is recorded it holds a place in the overall
+        limit: several workers send at once, and each must see the others' calls. Take it in the same
+        step as the check that there is room, with no await between."""
+        self._in_flight += 1
+
+    def end(self) -> None:
+        self._in_flight -= 1
 
     def chat_wait(self, chat_id: int, now: float) -> float:
         """Seconds until this chat's own limit (or a 429 hold) lets one more message through."""

@@ -41,6 +41,7 @@ from storage.outbox import (
     mark_sent,
     next_change,
     postpone,
+    recent_sends,
     release_claims,
     renew_claims,
 )
@@ -140,6 +141,23 @@ class OutboxSender:
             await self._send(batch)
         return IDLE_POLL
 
+    async def set_active(self, active: bool) -> None:
+        """Gain or lose the sending lease. On gaining it, learn what was sent lately by whoever held it
+        before, so a takeover does not start from an empty history and meet 429s."""
+        if active and not self.active:
+            window = max(self.flood.limits.group_window, 1.0)
+            sends = await asyncio.to_thread(self._recent_sends, window)
+            now_wall, now_mono = self.clock(), self.monotonic()
+            for chat_id, sent_at in sends:
+                self.flood.record(chat_id, now_mono - (now_wall - sent_at).total_seconds())
+        self.active = active
+        if active:
+            self.wake.set()
+
+    def _recent_sends(self, window: float) -> list[tuple[int, datetime]]:
+        with session_scope(self.engine) as session:
+            return recent_sends(session=session, since=self.clock() - timedelta(seconds=window))
+
     def room_now(self) -> Slots | None:
         """What may be sent right away (an update's immediate answers), or None if nothing may."""
         if not self.active or self._stopping():
@@ -225,11 +243,18 @@ class OutboxSender:
                     or row.id in batch.lost
                     or self.flood.chat_wait(row.chat_id, self.monotonic()) > 0  # e.g. a 429 in this batch
                     or not await self._overall_slot()
-                    or self.monotonic() >= batch.expires
                 ):
                     stopped.add(row.chat_id)
                     continue
-                finished = await self._deliver(row, batch)
+                # The slot is ours from here (other workers send meanwhile) until the call is recorded.
+                self.flood.begin()
+                try:
+                    if self.monotonic() >= batch.expires:
+                        stopped.add(row.chat_id)
+                        continue
+                    finished = await self._deliver(row, batch)
+                finally:
+                    self.flood.end()
                 batch.open.discard(row.id or 0)
                 if not finished:
                     stopped.add(row.chat_id)
@@ -282,8 +307,9 @@ class OutboxSender:
             await asyncio.to_thread(self._give_up, row, f"unreadable payload: {exc}", chat_gone=False)
             return True
         folded: list[OutboxMessage] = []
-        if isinstance(action, SendMessage) and action.ack_for is not None and row.chat_id < 0:
+        if batch.marks is None and isinstance(action, SendMessage) and action.ack_for and row.chat_id < 0:
             # Receipts piled up behind this one (the group was at its limit): one message says them all.
+            # (Only in the sender's own rounds: an update's answer sent at once has nothing behind it.)
             folded = await asyncio.to_thread(self._claim_following_acks, row, batch.until)
             if folded:
                 numbers = [action.ack_for, *(int(other.payload["ack_for"]) for other in folded)]

@@ -116,7 +116,8 @@ class Runtime:
         )
         self.core = Core(engine=self.engine, config=config, clock=self.clock)
         await self.leases.renew()
-        self.sender.active = self.leases.holds(SENDER)
+        self.sender.active = False  # until the lease says otherwise, below
+        await self.sender.set_active(self.leases.holds(SENDER))
         self.workers = Workers(
             engine=self.engine,
             core=self.core,
@@ -255,8 +256,7 @@ class Runtime:
                 await self.leases.renew()
             except Exception as exc:
                 log.warning("could not renew leases: %s", type(exc).__name__)
-            self.sender.active = self.leases.holds(SENDER)
-            self.sender.wake.set()
+            await self.sender.set_active(self.leases.holds(SENDER))
 
     async def __aenter__(self) -> Runtime:
         await self.start()

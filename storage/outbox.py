@@ -270,6 +270,16 @@ def chats_with_due(*, session: Session, now: datetime, among: Collection[int]) -
     return set(session.exec(query).all())
 
 
+def recent_sends(*, session: Session, since: datetime) -> list[tuple[int, datetime]]:
+    """(chat, when) of every message sent since then, by any process: the flood limits' history."""
+    query = select(_chat_id, col(OutboxMessage.sent_at)).where(
+        col(OutboxMessage.status) == OutboxStatus.SENT, col(OutboxMessage.sent_at) > since
+    )
+    return [
+        (chat_id, sent_at) for chat_id, sent_at in session.exec(query.order_by(col(OutboxMessage.sent_at)))
+    ]
+
+
 def pending_count(*, session: Session) -> int:
     query = select(func.count()).select_from(OutboxMessage).where(_is_pending)
     return session.exec(query).one()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHES = ("tests.bench.bench_nlp", "tests.bench.bench_outbox")
+BENCHES = ("tests.bench.bench_nlp", "tests.bench.bench_outbox", "tests.bench.bench_intake")
 
 
 def main() -> int:

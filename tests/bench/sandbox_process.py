@@ -1,4 +1,6 @@
-"""The sandbox alone in its own process, flood limits off, for benchmarks: `python -m tests.bench.sandbox_process PORT`.
+"""The sandbox alone in its own process, flood limits off, for benchmarks.
+
+    python -m tests.bench.sandbox_process PORT
 
 Telegram is another machine: running the stand-in in a process of its own keeps its work off the bot's
 event loop, as it would be in production.

@@ -16,13 +16,15 @@ from bot.playground import STAFF_GROUP, Playground
 from bot.sandbox import FloodLimits
 from bot.status import failed_report
 from handlers import texts
+from handlers.actions import SendMessage, dump_action
 from handlers.menu import RESIDENT_COMMANDS, STAFF_COMMANDS
-from storage.db import session_scope
+from storage.db import session_scope, utcnow
 from storage.inbox import counts
 from storage.models import InboxUpdate, Ticket
+from storage.outbox import enqueue
 from tests.e2e.conftest import Clock
 from tests.e2e.intake_support import PROBLEMS
-from tests.e2e.test_foundation import GROUP, staff_and_building
+from tests.e2e.test_foundation import GROUP, resolve, staff_and_building
 
 OTHER_GROUP = "5号楼业主群"
 
@@ -282,3 +284,45 @@ async def test_webhook_redelivery_after_a_failed_answer_is_processed_once(hooked
     assert len(tickets(pg)) == 1
     with session_scope(pg.runtime.engine) as session:  # type: ignore[union-attr]
         assert counts(session=session).get("pending", 0) == 0
+
+
+# --- a basic group becomes a supergroup
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_building_tickets_and_messages(
+    pg: Playground,
+) -> None:
+    await staff_and_building(pg)
+    old_id = -4001234
+    pg.sandbox.add_group(old_id, "7号楼业主群", type="group")
+    for name in ("王师傅", "张阿姨"):
+        pg.sandbox.join_group(chat_id=old_id, user_id=pg.actor(name).id)
+    pg.sandbox.send_text(chat_id=old_id, user_id=pg.actor("王师傅").id, text="/bind 7号楼")
+    await pg.sandbox.wait_message("已绑定到 7号楼", chat_id=old_id)
+    report = pg.sandbox.send_text(chat_id=old_id, user_id=pg.actor("张阿姨").id, text="报事 7号楼电梯坏了")
+    await pg.sandbox.wait_message("已收到", chat_id=old_id)
+    card = await pg.sandbox.wait_message("报事 #1", chat_id=STAFF_GROUP.id)
+
+    new_id = pg.sandbox.migrate_group(old_id)
+    await pg.settle()
+    [ticket] = tickets(pg)
+    assert ticket.chat_id == new_id and ticket.message_id == report["message_id"]
+
+    # The resident hears of the resolution in the supergroup.
+    await resolve(pg, card, "电梯已修好")
+    resolved = await pg.sandbox.wait_message("已解决", chat_id=new_id)
+    assert "电梯已修好" in resolved["text"]
+    # The building binding moved: a report in the supergroup is filed for 7号楼.
+    pg.sandbox.send_text(chat_id=new_id, user_id=pg.actor("张阿姨").id, text="报事 楼道灯坏了")
+    await pg.sandbox.wait_message("已收到", chat_id=new_id)
+    assert tickets(pg)[-1].building_id == ticket.building_id
+
+    # Something still queued for the old id (written before the news arrived) follows the group.
+    assert pg.runtime is not None
+    with session_scope(pg.runtime.engine) as session:
+        action = SendMessage(chat_id=old_id, text="停水通知：明天上午检修")
+        enqueue(session=session, chat_id=old_id, payload=dump_action(action), now=utcnow())
+    pg.runtime.sender.wake.set()
+    await pg.sandbox.wait_message("停水通知", chat_id=new_id)
+    refused = pg.sandbox.calls_of("sendMessage", ok=False, chat_id=old_id)
+    assert refused and all(c.error_code == 400 for c in refused)
