@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -102,6 +103,11 @@ class Runtime:
         return "webhook" if self.settings.webhook_url else "polling"
 
     async def start(self) -> None:
+        if self.engine.dialect.name == "sqlite":
+            # SQLite writes one transaction at a time anyway: one thread for all database work keeps
+            # threads from queueing for its lock and from fighting the event loop for the GIL meanwhile.
+            loop = asyncio.get_running_loop()
+            loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="linli-sqlite"))
         # Both fail loudly here, before the bot answers anyone: a bad taxonomy file names its problem.
         classifier = await asyncio.to_thread(load_classifier, self.settings.taxonomy_file)
         await asyncio.to_thread(migrate, self.engine)
@@ -174,7 +180,8 @@ class Runtime:
                 host=host,
                 port=port,
                 clock=self.clock,
-                on_stored=self.workers.notify,
+                on_stored=self.workers.arrived,
+                claim_for=self.workers.claim_for,
             )
             await self.webhook.start()
             await self.adapter.api.set_webhook(
@@ -189,7 +196,8 @@ class Runtime:
             token=token,
             timeout=self.poll_timeout,
             clock=self.clock,
-            on_stored=self.workers.notify,
+            on_stored=self.workers.arrived,
+            claim_for=self.workers.claim_for,
             may_poll=lambda: self.leases.holds(POLLER),
         )
         self._intake = [asyncio.create_task(self.poller.run(self._stop_intake))]
@@ -270,8 +278,18 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run until `stop` is set (SIGTERM, SIGINT)."""
     runtime = Runtime(settings)
     try:
-        await runtime.start()
-        await stop.wait()
+        # A signal during start-up (say, while the Bot API cannot be reached) stops it there.
+        starting = asyncio.ensure_future(runtime.start())
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait([starting, stopping], return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+        else:
+            starting.result()  # a start-up error, raised here
+            await stopping
+        stopping.cancel()
         log.info("stopping: finishing what is in flight")
     finally:
         await runtime.stop()

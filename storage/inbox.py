@@ -41,8 +41,13 @@ class Arrival:
 
 def store(*, session: Session, arrivals: Sequence[Arrival], now: datetime) -> int:
     """Insert the updates not seen before (by update_id); returns how many were new."""
+    return len(store_new(session=session, arrivals=arrivals, now=now))
+
+
+def store_new(*, session: Session, arrivals: Sequence[Arrival], now: datetime) -> list[int]:
+    """Insert the updates not seen before (by update_id); returns the new rows' ids."""
     if not arrivals:
-        return 0
+        return []
     rows = [
         {
             "update_id": a.update_id,
@@ -61,7 +66,32 @@ def store(*, session: Session, arrivals: Sequence[Arrival], now: datetime) -> in
     maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = maker(table).on_conflict_do_nothing(index_elements=["update_id"])
     result = session.execute(statement.returning(table.c.id), rows)
-    return len(result.all())
+    return [row_id for (row_id,) in result.all()]
+
+
+def claim_arrived(
+    *, session: Session, ids: Collection[int], until: datetime, holder: str
+) -> list[InboxUpdate]:
+    """Claim, of rows just stored (`ids`), each one that is the oldest pending update of its chat.
+
+    Lets the process that stored them start on them at once, without a claim of its own; what follows in
+    the same chat is claimed the usual way, after it. In id order.
+    """
+    if not ids:
+        return []
+    fresh = list(session.exec(select(InboxUpdate).where(_id.in_(list(ids)), _pending).order_by(_id)))
+    chats = list({row.chat_key for row in fresh})
+    heads = set(session.exec(select(func.min(_id)).where(_pending, _chat.in_(chats)).group_by(_chat)).all())
+    picked = [row for row in fresh if row.id in heads]
+    if picked:
+        session.exec(
+            update(InboxUpdate)
+            .where(_id.in_([row.id for row in picked]))
+            .values(claimed_until=until, claimed_by=holder)
+        )
+        for row in picked:
+            row.claimed_until, row.claimed_by = until, holder
+    return picked
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:

@@ -19,8 +19,9 @@ from typing import Any
 import aiohttp
 from sqlalchemy import Engine
 
-from bot.intake.store import store_arrivals
+from bot.intake.store import ClaimFor, store_arrivals
 from bot.intake.updates import ALLOWED_UPDATES, arrival
+from storage.models import InboxUpdate
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ class Poller:
         token: str,
         timeout: int,
         clock: Callable[[], datetime],
-        on_stored: Callable[[], None],
+        on_stored: Callable[[int, list[InboxUpdate]], None],
+        claim_for: ClaimFor,
         may_poll: Callable[[], bool],
     ) -> None:
         self.engine = engine
@@ -45,6 +47,7 @@ class Poller:
         self.timeout = timeout
         self.clock = clock
         self.on_stored = on_stored
+        self.claim_for = claim_for
         self.may_poll = may_poll
         self.received = 0
         self._offset: int | None = None
@@ -100,12 +103,14 @@ class Poller:
         if not arrivals:
             return 0.0
         # Committed before the next call's offset confirms these to Telegram.
-        await asyncio.to_thread(store_arrivals, self.engine, arrivals, self.clock)
+        new, claimed = await asyncio.to_thread(
+            store_arrivals, self.engine, arrivals, self.clock, self.claim_for
+        )
         self.received += len(arrivals)
         ids = [a.update_id for a in arrivals if a.update_id is not None]
         if ids:
             self._offset = max(ids) + 1
-        self.on_stored()
+        self.on_stored(new, claimed)
         return 0.0
 
     def _trouble(self, key: str, message: str) -> float:

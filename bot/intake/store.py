@@ -9,15 +9,28 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from storage.db import session_scope
-from storage.inbox import Arrival, store
+from storage.inbox import Arrival, claim_arrived, store_new
+from storage.models import InboxUpdate
 
 log = logging.getLogger(__name__)
 
+# Claims the rows this process will start on at once: (holder, until), or None to leave them to any.
+ClaimFor = Callable[[], tuple[str, datetime] | None]
 
-def store_arrivals(engine: Engine, arrivals: Sequence[Arrival], clock: Callable[[], datetime]) -> int:
-    """Commit the arrivals; returns how many were new. Unusable ones are stored as failed, and logged."""
+
+def store_arrivals(
+    engine: Engine, arrivals: Sequence[Arrival], clock: Callable[[], datetime], claim_for: ClaimFor
+) -> tuple[int, list[InboxUpdate]]:
+    """Commit the arrivals; returns how many were new, and those claimed in the same go for this process.
+
+    Unusable ones are stored as failed, and logged.
+    """
     with session_scope(engine) as session:
-        new = store(session=session, arrivals=arrivals, now=clock())
+        ids = store_new(session=session, arrivals=arrivals, now=clock())
+        claim = claim_for()
+        claimed = (
+            [] if claim is None else claim_arrived(session=session, ids=ids, holder=claim[0], until=claim[1])
+        )
     for bad in (a for a in arrivals if a.error):
         log.warning("stored an unusable update (%s); see `linli inbox --failed`", bad.error)
-    return new
+    return len(ids), claimed

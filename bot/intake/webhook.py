@@ -16,9 +16,10 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy import Engine
 
-from bot.intake.store import store_arrivals
+from bot.intake.store import ClaimFor, store_arrivals
 from bot.intake.updates import arrival
 from storage.inbox import Arrival
+from storage.models import InboxUpdate
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,8 @@ class WebhookServer:
         host: str,
         port: int,
         clock: Callable[[], datetime],
-        on_stored: Callable[[], None],
+        on_stored: Callable[[int, list[InboxUpdate]], None],
+        claim_for: ClaimFor,
     ) -> None:
         self.engine = engine
         self.path = path or "/"
@@ -44,6 +46,7 @@ class WebhookServer:
         self.host, self.port = host, port
         self.clock = clock
         self.on_stored = on_stored
+        self.claim_for = claim_for
         self.received = 0
         self._runner: web.AppRunner | None = None
 
@@ -75,12 +78,14 @@ class WebhookServer:
         else:
             got = arrival(update)
         try:
-            await asyncio.to_thread(store_arrivals, self.engine, [got], self.clock)
+            new, claimed = await asyncio.to_thread(
+                store_arrivals, self.engine, [got], self.clock, self.claim_for
+            )
         except Exception as exc:
             log.warning(
                 "could not store a webhook update (%s); Telegram will deliver it again", type(exc).__name__
             )
             return web.Response(status=500)
         self.received += 1
-        self.on_stored()
+        self.on_stored(new, claimed)
         return web.json_response({})

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,6 +51,7 @@ class Handled:
     toasts: list[AnswerButton]
     claimed: list[OutboxMessage]  # answers queued already claimed, to send now
     until: datetime
+    left: bool  # something queued is left for the outbox sender
 
 
 class Workers:
@@ -71,34 +73,59 @@ class Workers:
         self.holder = holder
         self.count = count
         self.clock = clock
-        self._arrived = asyncio.Event()
+        self._handed: deque[InboxUpdate] = deque()  # claimed as they were stored, for the next free worker
+        self._stopping = False
+        self._idle: list[asyncio.Event] = []  # one per worker waiting for work, longest waiting first
+        self._unclaimed_wakes = 0  # arrivals announced while no worker was waiting: the next to wait looks
         self.handled = 0  # updates finished by this process (for `linli status` and benchmarks)
 
-    def notify(self) -> None:
-        """Something was stored in the inbox: every idle worker looks."""
-        arrived, self._arrived = self._arrived, asyncio.Event()
-        arrived.set()
+    def claim_for(self) -> tuple[str, datetime] | None:
+        """Who claims updates as they are stored, to start on them at once (None: stopping)."""
+        if self._stopping:
+            return None
+        return self.holder, self.clock() + LEASE
+
+    def arrived(self, count: int, claimed: list[InboxUpdate]) -> None:
+        """`count` updates were stored, `claimed` of them already for us: hand those to idle workers."""
+        self._handed.extend(claimed)
+        self.notify(count)
+
+    def notify(self, count: int = 1) -> None:
+        """`count` updates were stored: wake that many idle workers (waking all would have each of them
+        run a claim for one update)."""
+        for _ in range(count):
+            if self._idle:
+                self._idle.pop(0).set()
+            else:
+                self._unclaimed_wakes = min(self._unclaimed_wakes + 1, self.count)
 
     async def run(self, stop: asyncio.Event) -> None:
-        await asyncio.gather(*(self._work(stop) for _ in range(self.count)))
+        try:
+            await asyncio.gather(*(self._work(stop) for _ in range(self.count)))
+        finally:
+            self._stopping = True
+            if self._handed:  # stored and claimed for us, never started: back to the inbox for anyone
+                left = {row.id or 0 for row in self._handed}
+                self._handed.clear()
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(self._release, left)
 
     async def _work(self, stop: asyncio.Event) -> None:
         # Answers this worker delivered but has not marked sent yet: written with its next transaction.
         marks: list[Sent] = []
         while not stop.is_set():
-            arrived = self._arrived  # taken before the claim, so an arrival during it is not missed
-            try:
-                rows = await asyncio.to_thread(self._claim)
-            except Exception as exc:  # the database may be back in a moment
-                log.warning("could not claim updates from the inbox: %s", type(exc).__name__)
-                rows = []
+            if self._handed:
+                rows = [self._handed.popleft()]
+            else:
+                try:
+                    rows = await asyncio.to_thread(self._claim)
+                except Exception as exc:  # the database may be back in a moment
+                    log.warning("could not claim updates from the inbox: %s", type(exc).__name__)
+                    rows = []
             if not rows:
                 if marks:  # nothing else to do: write them now rather than with the next update
                     await self._write_marks(marks)
-                waiters = [asyncio.ensure_future(arrived.wait()), asyncio.ensure_future(stop.wait())]
-                await asyncio.wait(waiters, timeout=IDLE, return_when=asyncio.FIRST_COMPLETED)
-                for waiter in waiters:
-                    waiter.cancel()
+                await self._wait_for_work(stop)
                 continue
             deadline = time.monotonic() + LEASE.total_seconds() / 2
             left = {row.id or 0 for row in rows}
@@ -117,6 +144,19 @@ class Workers:
                         await asyncio.to_thread(self._release, left)
         if marks:  # stopping: what went out is marked, so a restart does not send it again
             await self._write_marks(marks)
+
+    async def _wait_for_work(self, stop: asyncio.Event) -> None:
+        if self._unclaimed_wakes:  # something arrived while we were claiming: look again at once
+            self._unclaimed_wakes -= 1
+            return
+        woken = asyncio.Event()
+        self._idle.append(woken)
+        waiters = [asyncio.ensure_future(woken.wait()), asyncio.ensure_future(stop.wait())]
+        await asyncio.wait(waiters, timeout=IDLE, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+        if woken in self._idle:
+            self._idle.remove(woken)
 
     # --- one update
 
@@ -138,7 +178,8 @@ class Workers:
             await self._toast(toast)
         if handled.claimed:
             await self.sender.send_claimed(handled.claimed, handled.until, marks)
-        self.sender.wake.set()  # cards and notifications it queued
+        if handled.left:
+            self.sender.wake.set()  # what has to wait its turn
 
     def _handle(
         self, row: InboxUpdate, event: Event | None, slots: Slots | None, until: datetime, marks: list[Sent]
@@ -155,13 +196,14 @@ class Workers:
             ]
             finish(session=session, inbox_id=row.id or 0, now=now)
             claimed = self._claim_queued(session, slots, until)
+            left = len(queued_in(session)) > len(claimed)
         self.sender.marked(marks)
         marks.clear()  # committed
         # Chats with the update's own answers first: they are what someone is waiting for. Within a chat
         # the order stays the order queued.
         answered = {answer.chat_id for answer in answers}
         claimed.sort(key=lambda queued: (queued.chat_id not in answered, queued.id or 0))
-        return Handled(toasts, claimed, until)
+        return Handled(toasts, claimed, until, left)
 
     def _claim_queued(self, session: Session, slots: Slots | None, until: datetime) -> list[OutboxMessage]:
         """Of everything the update queued (answers, staff cards, notices), claim what may go now.

@@ -299,6 +299,9 @@ async def test_unreachable_api_is_retried_with_growing_delays_and_sigterm_still_
     delays = [int(m.group(1)) for line in attempts if (m := re.search(r"retrying in (\d+) s", line))]
     assert len(delays) == len(attempts) and delays[:3] == [1, 2, 4], attempts
     assert "Traceback" not in text, text[-3000:]
+    for line in text.splitlines():  # every line is one log record; the only trouble is the one reported
+        assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ ", line), line
+        assert CANNOT_REACH in line or not re.search(r" (WARNING|ERROR|CRITICAL) ", line), line
     assert code == 0, f"still running {took:.1f} s after SIGTERM while waiting to reconnect\n{text[-1500:]}"
     assert took < 10
 
