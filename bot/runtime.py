@@ -103,11 +103,11 @@ class Runtime:
         return "webhook" if self.settings.webhook_url else "polling"
 
     async def start(self) -> None:
-        if self.engine.dialect.name == "sqlite":
-            # SQLite writes one transaction at a time anyway: one thread for all database work keeps
-            # threads from queueing for its lock and from fighting the event loop for the GIL meanwhile.
-            loop = asyncio.get_running_loop()
-            loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="linli-sqlite"))
+        # One thread for all database work. SQLite writes one transaction at a time anyway, and on either
+        # database the work is bound by this process's CPU: more threads only queue for SQLite's lock and
+        # fight the event loop for the GIL. More throughput comes from more processes (see README).
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="linli-db"))
         # Both fail loudly here, before the bot answers anyone: a bad taxonomy file names its problem.
         classifier = await asyncio.to_thread(load_classifier, self.settings.taxonomy_file)
         await asyncio.to_thread(migrate, self.engine)
