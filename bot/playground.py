@@ -74,7 +74,7 @@ class Playground:
         self.database_url = database_url
         self.sandbox = Sandbox(limits=sandbox_limits)
         self._bot_limits = bot_limits
-        self._webhook_port = _free_port() if webhook else None
+        self._webhook_port = free_port() if webhook else None
         self.runtime: Runtime | None = None
 
     async def __aenter__(self) -> Playground:
@@ -169,7 +169,7 @@ class Playground:
         await self.sandbox.settle()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,9 +39,11 @@ from sqlmodel import SQLModel  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.flood import Limits  # noqa: E402
+from bot.playground import free_port  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from storage.db import make_engine, migrate, session_scope, utcnow  # noqa: E402
 from storage.people import bind_chat, get_or_create_building, upsert_chat  # noqa: E402
+from tests.e2e.intake_support import PROBLEMS  # noqa: E402
 
 TOKEN = "123456:BENCH-INTAKE"
 STAFF_CHAT = -1001000000001
@@ -51,18 +52,6 @@ FIRST_USER = 600_000
 TARGET_RATE = {"sqlite": 500.0, "postgresql": 300.0}
 TARGET_P99 = 0.200
 NO_LIMITS = Limits(per_private_chat=0.0, per_group=1 << 30, group_window=60.0, overall=1 << 30)
-PROBLEMS = (
-    "电梯坏了",
-    "楼道灯不亮了",
-    "楼上装修太吵了",
-    "垃圾堆了好几天没人清",
-    "消防通道被车堵了",
-    "有人遛狗不拴绳",
-    "停车位被别人占了",
-    "物业费怎么交",
-    "小区里有人偷电动车",
-    "下水道堵了反味",
-)
 
 
 @dataclass(frozen=True)
@@ -77,12 +66,6 @@ class Row:
     @property
     def ok(self) -> bool:
         return self.missing == 0 and self.rate >= TARGET_RATE[self.database] and self.p99 <= TARGET_P99
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class RemoteSandbox:

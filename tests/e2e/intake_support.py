@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,9 +116,3 @@ async def start_bot(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subpro
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "run", env=env, cwd=cwd, stdout=out, stderr=out
         )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

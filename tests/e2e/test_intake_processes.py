@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import Engine
 
+from bot.playground import free_port
 from bot.sandbox import Sandbox
 from storage.db import session_scope, utcnow
 from storage.inbox import counts
@@ -23,7 +24,6 @@ from tests.e2e.intake_support import (
     acknowledgements,
     bot_env,
     bound_groups,
-    free_port,
     residents,
     send_reports,
     start_bot,

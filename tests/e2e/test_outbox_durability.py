@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from storage.db import make_engine, session_scope, utcnow
 from storage.models import Chat, OutboxMessage
 from storage.outbox import enqueue
 from storage.people import upsert_chat
+from tests.e2e.intake_support import start_bot
 
 TOKEN = "123456:OUTBOX-DURABILITY"
 STAFF_CHAT = -1001000000001
@@ -104,13 +104,6 @@ def bot_env(sandbox: Sandbox, db_url: str, framework: str) -> dict[str, str]:
         "LINLI_STAFF_CHAT_ID": str(STAFF_CHAT),
     }
     return env
-
-
-async def start_bot(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subprocess.Process:
-    with log.open("ab") as out:  # the child keeps its own descriptor
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", env=env, cwd=cwd, stdout=out, stderr=out
-        )
 
 
 @pytest.mark.parametrize("framework", ["ptb", "aiogram"])
