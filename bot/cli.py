@@ -133,9 +133,7 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="linli", description="Linli (邻里): a bot for building group chats."
-    )
+    parser = argparse.ArgumentParser(prog="linli", description="Linli: a bot for building group chats.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="serve Telegram (needs LINLI_BOT_TOKEN and LINLI_STAFF_CHAT_ID)").set_defaults(
         func=_run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from handlers.actions import Action, AnswerButton, EditMessage, SendMessage
+from handlers.actions import Action, AnswerButton, DeleteMessage, EditMessage, SendMessage
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,8 @@ class BotApi(Protocol):
 
     async def pin(self, chat_id: int, message_id: int) -> None: ...
 
+    async def delete(self, action: DeleteMessage) -> None: ...
+
     async def set_webhook(self, *, url: str, secret: str, allowed_updates: list[str]) -> None: ...
 
     async def delete_webhook(self) -> None:
@@ -86,4 +88,7 @@ async def perform(api: BotApi, action: Action) -> int | None:
             return None
         case AnswerButton():
             await api.answer(action)
+            return None
+        case DeleteMessage():
+            await api.delete(action)
             return None

@@ -8,6 +8,7 @@ import sys
 from bot.config import load_settings
 from bot.playground import STAFF_GROUP, Playground
 from handlers import texts
+from handlers.tickets import texts as ticket_texts
 
 BUILDING_GROUP = "3号楼业主群"
 
@@ -29,26 +30,28 @@ async def run_demo(*, framework: str | None = None) -> int:
             await sb.wait_message("设为工作人员")
             pg.say("王师傅", BUILDING_GROUP, "/bind 3号楼")
             await sb.wait_message("已绑定")
-            # A resident opens the bot once, so it may write to her privately later.
+            # A resident opens the bot and turns on 私聊提醒: news of her group reports comes privately too.
             pg.say("张阿姨", "私聊", "/start")
             await sb.wait_message("您好", chat_id=pg.actor("张阿姨").id)
+            pg.say("张阿姨", "私聊", texts.BTN_PRIVATE_NOTICES)
+            await sb.wait_message("已开启私聊提醒", chat_id=pg.actor("张阿姨").id)
             # The report, the receipt, and the card in the staff chat.
             pg.say("张阿姨", BUILDING_GROUP, "报事 3号楼电梯又坏了，老人下不了楼")
             await sb.wait_message("已收到", chat_id=pg.chat_id(BUILDING_GROUP, "张阿姨"))
             card = await sb.wait_message("报事 #1", chat_id=STAFF_GROUP.id)
             # Staff accept it (she hears who handles it), then resolve it with a note.
-            pg.press("王师傅", "物业工作群", card["message_id"], label=texts.BTN_ACCEPT)
+            pg.press("王师傅", "物业工作群", card["message_id"], label=ticket_texts.BTN_ACCEPT)
             await sb.wait_message("已受理", chat_id=pg.actor("张阿姨").id)
             await pg.settle()
-            pg.press("王师傅", "物业工作群", card["message_id"], label=texts.BTN_RESOLVE)
+            pg.press("王师傅", "物业工作群", card["message_id"], label=ticket_texts.BTN_RESOLVE)
             await sb.wait_message("处理说明", chat_id=STAFF_GROUP.id)
             pg.say("王师傅", "物业工作群", "换了控制板，电梯已恢复运行")
             await sb.wait_message("#1 已解决", chat_id=pg.chat_id(BUILDING_GROUP, "张阿姨"))
             rating = await sb.wait_message("已解决", chat_id=pg.actor("张阿姨").id)
             await pg.settle()
             # She rates it: the loop is closed.
-            pg.press("张阿姨", "私聊", rating["message_id"], label=texts.BTN_RATE_GOOD)
-            await sb.wait_message(texts.RATE_THANKS, chat_id=pg.actor("张阿姨").id)
+            pg.press("张阿姨", "私聊", rating["message_id"], label=ticket_texts.BTN_RATE_GOOD)
+            await sb.wait_message(ticket_texts.RATE_THANKS, chat_id=pg.actor("张阿姨").id)
             await pg.settle()
         except TimeoutError as exc:
             print(sb.render_transcript())

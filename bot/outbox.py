@@ -29,7 +29,7 @@ from sqlmodel import Session
 from bot.delivery import BotApi, ChatGone, ChatMoved, DeliveryError, Rejected, RetryLater, Transient, perform
 from bot.flood import FloodControl, Slots
 from handlers.actions import Action, SendMessage, load_action
-from handlers.render import receipts
+from handlers.reports.views import receipts
 from storage.chat_moves import move_chat
 from storage.db import session_scope, utcnow
 from storage.models import OutboxMessage

@@ -30,7 +30,8 @@ from bot.intake.workers import Workers
 from bot.outbox import OutboxSender
 from handlers.context import CoreConfig
 from handlers.core import Core
-from handlers.menu import ADMIN_COMMANDS, RESIDENT_COMMANDS, STAFF_COMMANDS, command_menu
+from handlers.feature import Audience
+from handlers.router import command_menu
 from nlp import load_classifier
 from storage.db import make_engine, migrate, session_scope, utcnow
 from storage.people import staff_members
@@ -206,14 +207,14 @@ class Runtime:
         """Command menus per audience; a failure here only costs the menu, so it is logged and passed."""
         try:
             api = self.adapter.api
-            await api.set_commands(command_menu(RESIDENT_COMMANDS))
+            await api.set_commands(command_menu(Audience.RESIDENT))
             if self.settings.staff_chat_id is not None:
-                await api.set_commands(command_menu(STAFF_COMMANDS), chat_id=self.settings.staff_chat_id)
+                await api.set_commands(command_menu(Audience.STAFF), chat_id=self.settings.staff_chat_id)
             admins = self.settings.admin_ids
             with session_scope(self.engine) as session:
                 staff = [user.id for user in staff_members(session=session, admin_ids=admins)]
             for user_id in sorted(set(staff) | admins):
-                menu = ADMIN_COMMANDS if user_id in admins else STAFF_COMMANDS
+                menu = Audience.ADMIN if user_id in admins else Audience.STAFF
                 await api.set_commands(command_menu(menu), chat_id=user_id)
         except DeliveryError as exc:
             log.warning("could not register the command menus: %s", exc)

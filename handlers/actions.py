@@ -13,8 +13,11 @@ class _Frozen(BaseModel):
 
 
 class Button(_Frozen):
+    """An inline button: callback `data` (handlers/callbacks.py), or a `url` it opens instead."""
+
     text: str
-    data: str
+    data: str | None = None
+    url: str | None = None
 
 
 class InlineKeyboard(_Frozen):
@@ -93,14 +96,23 @@ class AnswerButton(_Frozen):
     alert: bool = False
 
 
-Action = Annotated[SendMessage | EditMessage | AnswerButton, Field(discriminator="kind")]
+class DeleteMessage(_Frozen):
+    """Remove a message from a chat (the bot needs the delete right in groups for others' messages)."""
+
+    kind: Literal["delete"] = "delete"
+    chat_id: int
+    message_id: int
+
+
+Action = Annotated[SendMessage | EditMessage | AnswerButton | DeleteMessage, Field(discriminator="kind")]
+Queued = SendMessage | EditMessage | AnswerButton | DeleteMessage
 
 _ACTION = TypeAdapter(Action)
 
 
-def dump_action(action: SendMessage | EditMessage | AnswerButton) -> dict[str, object]:
+def dump_action(action: Queued) -> dict[str, object]:
     return action.model_dump(mode="json")
 
 
-def load_action(payload: dict[str, object]) -> SendMessage | EditMessage | AnswerButton:
+def load_action(payload: dict[str, object]) -> Queued:
     return _ACTION.validate_python(payload)

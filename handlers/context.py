@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from handlers.actions import EditMessage, SendMessage, dump_action
 from nlp import Classifier
-from storage.models import Chat, Role, User
+from storage.conversations import clear_state
+from storage.models import Chat, ConversationState, Role, User
 from storage.outbox import enqueue
 
 
@@ -49,6 +50,16 @@ class Ctx(Scope):
 
     user: User
     chat: Chat
+    state: ConversationState | None = None  # where the sender is in a multi-step flow in this chat
+
+    def flow(self, name: str) -> ConversationState | None:
+        """The sender's state when they are in flow `name`, else None."""
+        return self.state if self.state is not None and self.state.flow == name else None
+
+    def forget_state(self) -> None:
+        """End whatever flow the sender was in here."""
+        clear_state(session=self.session, user_id=self.user.id, chat_id=self.chat.id)
+        self.state = None
 
     @property
     def is_admin(self) -> bool:

@@ -10,13 +10,11 @@ from sqlmodel import Session
 
 from handlers.actions import Action
 from handlers.context import CoreConfig, Ctx, Scope
-from handlers.escalation import raise_alerts
 from handlers.events import BotMembership, ButtonPress, Event, GroupMigrated, IncomingMessage
-from handlers.numbers import weekly_report
-from handlers.router import on_button, on_membership, on_message, on_migration
-from handlers.scheduled import release_held_reports
+from handlers.router import on_button, on_membership, on_message, on_migration, run_jobs
+from storage.conversations import get_state
 from storage.db import session_scope, utcnow
-from storage.people import upsert_chat, upsert_user
+from storage.people import note_member, upsert_chat, upsert_user
 from storage.updates import claim_update
 
 
@@ -49,7 +47,12 @@ class Core:
         chat = upsert_chat(
             session=session, chat_id=event.chat.id, type=event.chat.type, title=event.chat.title, now=now
         )
-        ctx = Ctx(session=session, config=self.config, now=now, user=user, chat=chat)
+        if isinstance(event, IncomingMessage) and chat.building_id is not None and event.chat.is_group:
+            # Who writes in a building's group lives there, as far as the bot can know.
+            note_member(session=session, chat_id=chat.id, user_id=user.id, now=now)
+        # The conversation state is read once, here; the router dispatches on its flow.
+        state = get_state(session=session, user_id=user.id, chat_id=chat.id)
+        ctx = Ctx(session=session, config=self.config, now=now, user=user, chat=chat, state=state)
         match event:
             case IncomingMessage():
                 actions = on_message(ctx, event)
@@ -61,7 +64,6 @@ class Core:
         return actions
 
     def tick(self) -> int:
-        """Run the clock's work once (reports whose question went unanswered); returns how much was done."""
+        """Run every feature's clock jobs once; returns how much was done."""
         with session_scope(self.engine) as session:
-            scope = Scope(session=session, config=self.config, now=self.clock())
-            return release_held_reports(scope) + raise_alerts(scope) + weekly_report(scope)
+            return run_jobs(Scope(session=session, config=self.config, now=self.clock()))

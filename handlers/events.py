@@ -60,12 +60,14 @@ class ButtonPress:
 
 @dataclass(frozen=True, slots=True)
 class BotMembership:
-    """The bot was added to (present=True) or removed from a group."""
+    """The bot was added to or removed from a group, or its right to delete messages there changed."""
 
     update_id: int
     chat: ChatRef
     by: Person
     present: bool
+    arrived: bool = False  # it was not in the group before this change
+    can_delete_messages: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-REPORT_PREFIXES = ("#报事", "＃报事", "报事")
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -26,10 +25,10 @@ def parse_command(text: str, bot_username: str) -> Command | None:
     return Command(name.lower(), (args or "").strip())
 
 
-def strip_report_prefix(text: str) -> str | None:
-    """The report body when the text starts with 报事 / #报事, else None."""
+def strip_report_prefix(text: str, prefixes: tuple[str, ...]) -> str | None:
+    """The report body when the text starts with one of `prefixes` (报事 / #报事), else None."""
     stripped = text.lstrip()
-    for prefix in REPORT_PREFIXES:
+    for prefix in prefixes:
         if stripped.startswith(prefix):
             return stripped[len(prefix) :].lstrip(" ：:，,、\n")
     return None

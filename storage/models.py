@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -24,6 +24,7 @@ class TicketStatus(StrEnum):
     RATED = "rated"  # 已评价
     REJECTED = "rejected"  # 已驳回, with a reason
     MERGED = "merged"  # the reporter joined an earlier ticket about the same thing
+    WITHDRAWN = "withdrawn"  # 已撤回 by the reporter before staff took it on
 
 
 OPEN_STATUSES = (TicketStatus.RECEIVED, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS)
@@ -77,6 +78,8 @@ class User(SQLModel, table=True):
     role: str = Field(default=Role.RESIDENT, max_length=16)
     # True once the user has opened a private chat with the bot: only then may it write to them.
     private_chat_open: bool = False
+    # 私聊提醒: news of a ticket reported in a group also comes privately (otherwise only as a group reply).
+    private_notices: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     building_id: int | None = Field(default=None, foreign_key="buildings.id")
     created_at: datetime
 
@@ -97,6 +100,8 @@ class Chat(SQLModel, table=True):
     title: str = ""
     building_id: int | None = Field(default=None, foreign_key="buildings.id")
     active: bool = True
+    # Whether the bot may delete residents' messages here (an admin with that right), from my_chat_member.
+    can_delete_messages: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime
 
 
@@ -199,6 +204,16 @@ class Reclassification(SQLModel, table=True):
     by_role: str = Field(max_length=16)  # reporter | staff
     text: str
     created_at: datetime
+
+
+class ChatMember(SQLModel, table=True):
+    """Someone the bot has seen write in a group: who lives in which building, as far as the bot knows."""
+
+    __tablename__ = "chat_members"
+
+    chat_id: int = _tg_id(primary_key=True)
+    user_id: int = _tg_id(primary_key=True, fk="users.id")
+    first_seen: datetime
 
 
 class ConversationState(SQLModel, table=True):

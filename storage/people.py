@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import Building, Chat, Role, User
+from storage.models import Building, Chat, ChatMember, Role, User
 from storage.race import get_or_create
 
 
@@ -52,6 +53,14 @@ def set_chat_active(*, session: Session, chat_id: int, active: bool) -> None:
         session.add(chat)
 
 
+def set_chat_membership(*, session: Session, chat_id: int, active: bool, can_delete_messages: bool) -> None:
+    """Whether the bot is in the group, and whether it may delete residents' messages there."""
+    chat = session.get(Chat, chat_id)
+    if chat is not None:
+        chat.active, chat.can_delete_messages = active, can_delete_messages
+        session.add(chat)
+
+
 def get_or_create_building(*, session: Session, name: str, now: datetime) -> Building:
     building, _ = get_or_create(
         session=session,
@@ -86,3 +95,27 @@ def staff_members(*, session: Session, admin_ids: frozenset[int]) -> list[User]:
 
 def users_by_ids(*, session: Session, ids: frozenset[int]) -> list[User]:
     return list(session.exec(select(User).where(col(User.id).in_(ids)).order_by(col(User.id)))) if ids else []
+
+
+def note_member(*, session: Session, chat_id: int, user_id: int, now: datetime) -> None:
+    """Remember that the user writes in this group; one statement, and a second writer racing us is fine."""
+    table = ChatMember.__table__  # type: ignore[attr-defined]
+    maker = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        maker(table)
+        .values(chat_id=chat_id, user_id=user_id, first_seen=now)
+        .on_conflict_do_nothing(index_elements=["chat_id", "user_id"])
+    )
+
+
+def member_buildings(*, session: Session, user_id: int) -> list[Building]:
+    """The buildings of the bound groups the user has written in, by name."""
+    query = (
+        select(Building)
+        .join(Chat, col(Chat.building_id) == col(Building.id))
+        .join(ChatMember, col(ChatMember.chat_id) == col(Chat.id))
+        .where(ChatMember.user_id == user_id)
+        .distinct()
+        .order_by(col(Building.name))
+    )
+    return list(session.exec(query))

@@ -17,11 +17,6 @@ from sqlmodel import Session, col, func, select
 
 from storage.models import Building, Rating, Ticket, TicketEvent, TicketStatus, User
 
-# The same words as handlers/texts.py (a test keeps them equal); storage may not import handlers, and
-# these are data values the callers asked for, not messages.
-UNKNOWN_BUILDING = "未知楼栋"
-ANONYMOUS = "匿名"
-
 _RESOLVED = (TicketStatus.RESOLVED, TicketStatus.RATED)  # a rated ticket was resolved first
 _STATUS_ORDER = tuple(TicketStatus)
 
@@ -33,7 +28,7 @@ class TicketStats:
     total: int  # created in the window, merged tickets left out (they are counted in the ticket they joined)
     by_status: dict[str, int]  # current state of those tickets, in workflow order
     by_category: dict[str, int]  # category id → count, largest first
-    by_building: dict[str, int]  # building name → count, largest first
+    by_building: dict[str | None, int]  # building name (None: no building) → count, largest first
     median_accept: timedelta | None  # created → accepted, over tickets accepted in the window
     median_resolve: timedelta | None  # created → resolved, over tickets resolved in the window
     rated: int  # ratings given in the window
@@ -49,18 +44,27 @@ class TicketStats:
         return len(self.resolve_hours)
 
 
+# Raw values only: the numbers feature puts them into words (storage holds no user-facing text). An anonymous
+# reporter is never handed out, so no caller can name them by mistake.
+
+
 @dataclass(frozen=True)
 class ExportEvent:
     event: TicketEvent
-    actor: str | None  # None: the bot itself
+    # Who took the step; None when event.actor_id is None (the bot itself), when they are not on record, or
+    # when `by_anonymous_reporter`.
+    actor: User | None
+    # The reporter's own step (creating it, rating it) on an anonymous ticket: not to be named.
+    by_anonymous_reporter: bool = False
 
 
 @dataclass(frozen=True)
 class ExportRow:
     ticket: Ticket
-    building: str
-    reporter: str  # ANONYMOUS when the reporter asked not to be named
-    assignee: str | None
+    building: str | None  # None: the ticket has no building
+    reporter: User | None  # None when ticket.anonymous, or when not on record (then ticket.reporter_id)
+    assignee: User | None  # ticket.assignee_id's user, None when it has none
+    resolver: User | None  # ticket.resolved_by's user: who resolved it, None while it is not resolved
     events: tuple[ExportEvent, ...]  # oldest first
 
 
@@ -81,9 +85,7 @@ def ticket_stats(*, session: Session, since: datetime, until: datetime) -> Ticke
         .where(created)
         .group_by(Building.name)
     )
-    by_building = _largest_first(
-        {(name if name is not None else UNKNOWN_BUILDING): n for name, n in session.exec(building_query)}
-    )
+    by_building = _largest_first({name: n for name, n in session.exec(building_query)})
 
     accepted = session.exec(
         select(Ticket.created_at, Ticket.accepted_at).where(
@@ -171,40 +173,35 @@ def tickets_for_export(*, session: Session, since: datetime, until: datetime) ->
         if building_ids
         else {}
     )
-    user_ids = {t.reporter_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id}
+    user_ids = {t.reporter_id for t in tickets}
+    user_ids |= {t.assignee_id for t in tickets if t.assignee_id}
+    user_ids |= {t.resolved_by for t in tickets if t.resolved_by}
     user_ids |= {e.actor_id for es in events_of.values() for e in es if e.actor_id is not None}
-    users = {u.id: display_name(u) for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
+    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
 
     rows = []
     for ticket in tickets:
         own_events = events_of.get(ticket.id or 0, [])
-        reporter = users.get(ticket.reporter_id, str(ticket.reporter_id))
         rows.append(
             ExportRow(
                 ticket=ticket,
-                building=buildings.get(ticket.building_id or 0, UNKNOWN_BUILDING),
-                reporter=ANONYMOUS if ticket.anonymous else reporter,
+                building=buildings.get(ticket.building_id or 0),
+                reporter=None if ticket.anonymous else users.get(ticket.reporter_id),
                 assignee=users.get(ticket.assignee_id) if ticket.assignee_id else None,
+                resolver=users.get(ticket.resolved_by) if ticket.resolved_by else None,
                 events=tuple(_export_event(e, ticket, users) for e in own_events),
             )
         )
     return rows
 
 
-def display_name(user: User) -> str:
-    """As handlers/render.display_name names people (storage may not import handlers)."""
-    if user.first_name:
-        return user.first_name
-    return f"@{user.username}" if user.username else f"用户{user.id}"
-
-
-def _export_event(event: TicketEvent, ticket: Ticket, users: dict[int, str]) -> ExportEvent:
+def _export_event(event: TicketEvent, ticket: Ticket, users: dict[int, User]) -> ExportEvent:
     if event.actor_id is None:
         return ExportEvent(event=event, actor=None)
     # The reporter's own steps (creating it, rating it) would name them on an anonymous ticket.
     if ticket.anonymous and event.actor_id == ticket.reporter_id:
-        return ExportEvent(event=event, actor=ANONYMOUS)
-    return ExportEvent(event=event, actor=users.get(event.actor_id, str(event.actor_id)))
+        return ExportEvent(event=event, actor=None, by_anonymous_reporter=True)
+    return ExportEvent(event=event, actor=users.get(event.actor_id))
 
 
 def _created_in(since: datetime, until: datetime) -> ColumnElement[bool]:
@@ -228,8 +225,9 @@ def _workflow_order(counts: dict[str, int]) -> dict[str, int]:
     return known | {k: n for k, n in sorted(counts.items()) if k not in known}
 
 
-def _largest_first(counts: dict[str, int]) -> dict[str, int]:
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+def _largest_first(counts: dict[Any, int]) -> dict[Any, int]:
+    # Ties by name; a None key (no building) after the named ones.
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or "")))
 
 
 def _seconds(start: datetime, end: datetime | None) -> float:

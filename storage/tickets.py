@@ -252,16 +252,9 @@ def open_tickets_in_building(
 
 
 def merge_into(*, session: Session, ticket: Ticket, target: Ticket, now: datetime) -> None:
-    """The reporter says it is the same thing: this ticket folds into the target, and they follow it."""
-    record_transition(
-        session=session,
-        ticket=ticket,
-        to=TicketStatus.MERGED,
-        actor_id=ticket.reporter_id,
-        note=f"#{target.id}",
-        now=now,
-    )
+    """Save a merge the workflow decided (it moved the ticket to MERGED): its reporter follows the target."""
     ticket.duplicate_of = target.id
+    session.add(ticket)
     add_follower(
         session=session,
         ticket_id=target.id or 0,

@@ -11,10 +11,10 @@ from sqlalchemy import Engine
 
 from bot.flood import FloodControl, Limits
 from bot.outbox import OutboxSender
-from handlers.actions import Action, AnswerButton, EditMessage, InlineKeyboard, SendMessage
+from handlers.actions import Action, AnswerButton, DeleteMessage, EditMessage, InlineKeyboard, SendMessage
 from handlers.context import CoreConfig
 from handlers.core import Core
-from handlers.events import ButtonPress, ChatRef, IncomingMessage, Person, RepliedMessage
+from handlers.events import BotMembership, ButtonPress, ChatRef, IncomingMessage, Person, RepliedMessage
 from nlp import load_default_classifier
 from storage.db import utcnow
 
@@ -51,6 +51,9 @@ class CollectingApi:
 
     async def pin(self, chat_id: int, message_id: int) -> None:
         return None
+
+    async def delete(self, action: DeleteMessage) -> None:
+        self.calls.append(action)
 
 
 class Harness:
@@ -115,6 +118,13 @@ class Harness:
     def press(self, chat: ChatRef, who: Person, data: str, *, message_id: int = 999) -> list[Action]:
         event = ButtonPress(
             next(self._update_ids), f"cb{next(self._update_ids)}", chat, who, message_id, data
+        )
+        return self.core.handle(event)
+
+    def membership(self, chat: ChatRef, *, arrived: bool = False, can_delete: bool = False) -> list[Action]:
+        """The bot's own standing in a group changed (my_chat_member)."""
+        event = BotMembership(
+            next(self._update_ids), chat, ADMIN, present=True, arrived=arrived, can_delete_messages=can_delete
         )
         return self.core.handle(event)
 

@@ -7,7 +7,11 @@ from sqlmodel import Session, select
 
 from handlers import texts
 from handlers.actions import AnswerButton, EditMessage, ReplyKeyboard, SendMessage
-from handlers.callbacks import Op, encode
+from handlers.people import texts as people_texts
+from handlers.reports import texts as report_texts
+from handlers.reports.buttons import ChangeCategory, ReportBuilding
+from handlers.tickets import texts as ticket_texts
+from handlers.tickets.buttons import Accept, Assign, Progress, Reject, Resolve, SkipNote
 from storage.models import Ticket, TicketStatus, User
 from tests.support import (
     ADMIN,
@@ -46,13 +50,13 @@ def test_start_in_private_shows_the_big_button_menu(h: Harness) -> None:
     assert isinstance(reply, SendMessage) and "张阿姨您好" in reply.text
     assert isinstance(reply.keyboard, ReplyKeyboard)
     labels = [label for row in reply.keyboard.rows for label in row]
-    assert labels == ["我要报事", "我的报事", "我的积分", "投票", "帮助"]
+    assert labels == ["我要报事", "我的报事", "我的积分", "投票", "帮助", "私聊提醒"]
 
 
 @pytest.mark.parametrize("button", ["我的积分", "投票"])
 def test_unbuilt_menu_buttons_say_they_are_coming(h: Harness, button: str) -> None:
     [reply] = h.say(private(RESIDENT), RESIDENT, button)
-    assert reply.text == texts.COMING_SOON.format(feature=button)
+    assert reply.text == people_texts.COMING_SOON.format(feature=button)
 
 
 def test_staff_grant_needs_an_admin(h: Harness, engine) -> None:
@@ -60,7 +64,7 @@ def test_staff_grant_needs_an_admin(h: Harness, engine) -> None:
     [refusal] = h.say(GROUP_3, RESIDENT, "/staff", reply_to=1, reply_to_sender=NEIGHBOUR)
     assert refusal.text == texts.DENY_ADMIN_ONLY
     [ok] = h.say(GROUP_3, ADMIN, f"/staff {NEIGHBOUR.id}")
-    assert ok.text == texts.STAFF_GRANTED.format(name="刘大爷")
+    assert ok.text == people_texts.STAFF_GRANTED.format(name="刘大爷")
     with Session(engine) as session:
         assert session.get(User, NEIGHBOUR.id).role == "staff"
 
@@ -71,7 +75,7 @@ def test_leader_is_granted_by_staff_only(h: Harness, engine) -> None:
     [refusal] = h.say(GROUP_3, RESIDENT, "/leader", reply_to=4, reply_to_sender=NEIGHBOUR)
     assert refusal.text == texts.DENY_STAFF_ONLY
     [ok] = h.say(GROUP_3, STAFF, "/leader", reply_to=4, reply_to_sender=NEIGHBOUR)
-    assert ok.text == texts.LEADER_GRANTED.format(name="刘大爷")
+    assert ok.text == people_texts.LEADER_GRANTED.format(name="刘大爷")
     with Session(engine) as session:
         assert session.get(User, NEIGHBOUR.id).role == "leader"
 
@@ -80,9 +84,9 @@ def test_bind_needs_staff_and_a_name(h: Harness) -> None:
     [refusal] = h.say(GROUP_3, RESIDENT, "/bind 3号楼")
     assert refusal.text == texts.DENY_STAFF_ONLY
     [usage] = h.say(GROUP_3, ADMIN, "/bind")
-    assert usage.text == texts.BIND_USAGE
+    assert usage.text == people_texts.BIND_USAGE
     [done] = h.say(GROUP_3, ADMIN, "/bind   3号楼 ")
-    assert done.text == texts.BIND_DONE.format(building="3号楼")
+    assert done.text == people_texts.BIND_DONE.format(building="3号楼")
 
 
 async def test_group_report_gets_a_number_and_reaches_staff(h: Harness, engine) -> None:
@@ -95,12 +99,12 @@ async def test_group_report_gets_a_number_and_reaches_staff(h: Harness, engine) 
     assert "#1 · 3号楼" in card.text and "电梯又坏了" in card.text and "张阿姨" in card.text
     assert "设施报修（依据：电梯" in card.text
     assert buttons_of(card) == [
-        (texts.BTN_ACCEPT, encode(Op.ACCEPT, 1)),
-        (texts.BTN_PROGRESS, encode(Op.PROGRESS, 1)),
-        (texts.BTN_RESOLVE, encode(Op.RESOLVE, 1)),
-        (texts.BTN_REJECT, encode(Op.REJECT, 1)),
-        (texts.BTN_ASSIGN, encode(Op.ASSIGN, 1)),
-        (texts.BTN_RECLASSIFY, encode(Op.CHANGE_CATEGORY, 1)),
+        (ticket_texts.BTN_ACCEPT, Accept(1).encode()),
+        (ticket_texts.BTN_PROGRESS, Progress(1).encode()),
+        (ticket_texts.BTN_RESOLVE, Resolve(1).encode()),
+        (ticket_texts.BTN_REJECT, Reject(1).encode()),
+        (ticket_texts.BTN_ASSIGN, Assign(1).encode()),
+        (ticket_texts.BTN_RECLASSIFY, ChangeCategory(1).encode()),
     ]
     [ticket] = tickets(engine)
     assert (ticket.text, ticket.category, ticket.status) == ("3号楼电梯又坏了", "repair", "received")
@@ -133,14 +137,14 @@ def test_ordinary_group_chatter_is_left_alone(h: Harness, engine) -> None:
 
 def test_report_in_an_unbound_group_explains_binding(h: Harness, engine) -> None:
     [reply] = h.say(GROUP_5, RESIDENT, "报事 水管漏水")
-    assert reply.text == texts.GROUP_NOT_BOUND
+    assert reply.text == report_texts.GROUP_NOT_BOUND
     assert tickets(engine) == []
 
 
 def test_empty_report_asks_for_words(h: Harness, engine) -> None:
     bound(h)
     [reply] = h.say(GROUP_3, RESIDENT, "报事")
-    assert reply.text == texts.REPORT_EMPTY
+    assert reply.text == report_texts.REPORT_EMPTY
     assert tickets(engine) == []
 
 
@@ -161,26 +165,25 @@ async def test_staff_button_resolves_and_tells_the_reporter(h: Harness, engine) 
     await h.deliveries()
     card_id = tickets(engine)[0].card_message_id
 
-    toast, ask = h.press(STAFF_CHAT, STAFF, encode(Op.RESOLVE, 1), message_id=card_id)
+    toast, ask = h.press(STAFF_CHAT, STAFF, Resolve(1).encode(), message_id=card_id)
     assert isinstance(toast, AnswerButton) and toast.text is None
-    assert ask.text == texts.ASK_RESOLVE_NOTE.format(number=1)
-    assert [label for label, _ in buttons_of(ask)] == [texts.BTN_NO_NOTE, texts.BTN_CANCEL]
+    assert ask.text == ticket_texts.ASK_RESOLVE_NOTE.format(number=1)
+    assert [label for label, _ in buttons_of(ask)] == [ticket_texts.BTN_NO_NOTE, texts.BTN_CANCEL]
     assert tickets(engine)[0].status == TicketStatus.RECEIVED  # nothing happens before the note step
 
-    toast, _, edit = h.press(STAFF_CHAT, STAFF, encode(Op.SKIP_NOTE, 1), message_id=card_id + 1)
-    assert toast.text == texts.MOVED_TOAST.format(number=1, status="已解决")
+    toast, _, edit = h.press(STAFF_CHAT, STAFF, SkipNote(1).encode(), message_id=card_id + 1)
+    assert toast.text == ticket_texts.MOVED_TOAST.format(number=1, status="已解决")
     assert isinstance(edit, EditMessage) and edit.message_id == card_id
     assert "已解决" in edit.text and "王师傅" in edit.text and edit.keyboard is None
 
-    group_notice, private_notice = await h.deliveries()
+    # One message per step: reported in the group, told in the group, with the rating buttons there.
+    [group_notice] = await h.deliveries()
     assert (group_notice.chat_id, group_notice.reply_to) == (GROUP_3.id, report_message)
-    assert group_notice.text == texts.RESOLVED_NOTICE.format(number=1)
-    assert group_notice.keyboard is None  # the rating goes where only she reads it
-    assert private_notice.chat_id == RESIDENT.id and "已解决" in private_notice.text
-    assert [label for label, _ in buttons_of(private_notice)] == [
-        texts.BTN_RATE_GOOD,
-        texts.BTN_RATE_OK,
-        texts.BTN_RATE_BAD,
+    assert group_notice.text == ticket_texts.RESOLVED_NOTICE.format(number=1)
+    assert [label for label, _ in buttons_of(group_notice)] == [
+        ticket_texts.BTN_RATE_GOOD,
+        ticket_texts.BTN_RATE_OK,
+        ticket_texts.BTN_RATE_BAD,
     ]
     assert tickets(engine)[0].status == TicketStatus.RESOLVED
 
@@ -191,8 +194,8 @@ async def test_second_press_changes_nothing(h: Harness, engine) -> None:
     await h.deliveries()
     h.say(STAFF_CHAT, STAFF, "/resolve 1")
     await h.deliveries()
-    [toast] = h.press(STAFF_CHAT, ADMIN, encode(Op.RESOLVE, 1))
-    assert toast.text == texts.ALREADY_IN_STATE.format(number=1, status="已解决")
+    [toast] = h.press(STAFF_CHAT, ADMIN, Resolve(1).encode())
+    assert toast.text == ticket_texts.ALREADY_IN_STATE.format(number=1, status="已解决")
     assert await h.deliveries() == []
     assert tickets(engine)[0].resolved_by == STAFF.id
 
@@ -201,8 +204,8 @@ async def test_resident_cannot_press_the_staff_button(h: Harness, engine) -> Non
     bound(h)
     h.say(GROUP_3, RESIDENT, "报事 电梯坏了")
     await h.deliveries()
-    for op in (Op.RESOLVE, Op.ACCEPT, Op.PROGRESS, Op.REJECT, Op.ASSIGN, Op.SKIP_NOTE):
-        [toast] = h.press(STAFF_CHAT, RESIDENT, encode(op, 1))
+    for family in (Resolve, Accept, Progress, Reject, Assign, SkipNote):
+        [toast] = h.press(STAFF_CHAT, RESIDENT, family(1).encode())
         assert toast.text in (texts.DENY_STAFF_ONLY, texts.BUTTON_INVALID)
     assert await h.deliveries() == []
     assert tickets(engine)[0].status == TicketStatus.RECEIVED
@@ -221,7 +224,7 @@ def test_malformed_button_data_is_a_toast(h: Harness, engine, data: str) -> None
 
 def test_forged_ticket_id_is_a_toast(h: Harness) -> None:
     bound(h)
-    [toast] = h.press(STAFF_CHAT, STAFF, encode(Op.RESOLVE, 424242))
+    [toast] = h.press(STAFF_CHAT, STAFF, Resolve(424242).encode())
     assert toast.text == texts.TICKET_NOT_FOUND.format(number=424242)
 
 
@@ -230,12 +233,12 @@ async def test_resolve_command_with_a_note(h: Harness, engine) -> None:
     h.say(GROUP_3, RESIDENT, "报事 电梯坏了")
     await h.deliveries()
     [reply, edit] = h.say(STAFF_CHAT, STAFF, "/resolve #1 电梯已修好，换了控制板")
-    assert reply.text == texts.MOVED_TOAST.format(number=1, status="已解决")
+    assert reply.text == ticket_texts.MOVED_TOAST.format(number=1, status="已解决")
     assert isinstance(edit, EditMessage) and "电梯已修好" in edit.text
     [notice] = await h.deliveries()
-    assert notice.text == texts.RESOLVED_NOTICE.format(number=1) + "\n说明：电梯已修好，换了控制板"
+    assert notice.text == ticket_texts.RESOLVED_NOTICE.format(number=1) + "\n说明：电梯已修好，换了控制板"
     [usage] = h.say(STAFF_CHAT, STAFF, "/resolve 电梯")
-    assert usage.text == texts.TICKET_USAGE.format(command="resolve")
+    assert usage.text == ticket_texts.TICKET_USAGE.format(command="resolve")
     [refusal] = h.say(GROUP_3, RESIDENT, "/resolve 1 我自己修好了")
     assert refusal.text == texts.DENY_STAFF_ONLY
 
@@ -252,10 +255,10 @@ async def test_private_report_asks_building_then_files(h: Harness, engine) -> No
     bound(h)
     h.say(GROUP_5, ADMIN, "/bind 5号楼")
     [ask] = h.say(private(NEIGHBOUR), NEIGHBOUR, "我要报事")
-    assert ask.text == texts.REPORT_ASK_TEXT
+    assert ask.text == report_texts.REPORT_ASK_TEXT
     [which] = h.say(private(NEIGHBOUR), NEIGHBOUR, "楼下垃圾桶满了没人清")
     description_id = h.last_message_id
-    assert which.text == texts.REPORT_ASK_BUILDING
+    assert which.text == report_texts.REPORT_ASK_BUILDING
     choices = buttons_of(which)
     assert [label for label, _ in choices] == ["3号楼", "5号楼", "不清楚", "取消"]
     assert tickets(engine) == []  # nothing filed until the last question is answered
@@ -286,7 +289,7 @@ def test_private_flow_survives_a_new_core(h: Harness, engine) -> None:
 def test_cancel_and_menu_buttons_leave_the_flow(h: Harness, engine) -> None:
     h.say(private(RESIDENT), RESIDENT, "我要报事")
     [cancelled] = h.say(private(RESIDENT), RESIDENT, "取消")
-    assert cancelled.text == texts.REPORT_CANCELLED
+    assert cancelled.text == report_texts.REPORT_CANCELLED
     h.say(private(RESIDENT), RESIDENT, "我要报事")
     [help_reply] = h.say(private(RESIDENT), RESIDENT, "帮助")
     assert "怎么用" in help_reply.text
@@ -296,7 +299,7 @@ def test_cancel_and_menu_buttons_leave_the_flow(h: Harness, engine) -> None:
 
 def test_building_button_without_a_flow_is_invalid(h: Harness) -> None:
     bound(h)
-    [toast] = h.press(private(RESIDENT), RESIDENT, encode(Op.REPORT_BUILDING, 1))
+    [toast] = h.press(private(RESIDENT), RESIDENT, ReportBuilding(1).encode())
     assert toast.text == texts.BUTTON_INVALID
 
 

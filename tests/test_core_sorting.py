@@ -9,7 +9,15 @@ from sqlmodel import Session, select
 
 from handlers import texts
 from handlers.actions import AnswerButton, EditMessage, SendMessage
-from handlers.callbacks import Op, encode
+from handlers.reports import texts as report_texts
+from handlers.reports.buttons import (
+    CategoryBack,
+    ChangeCategory,
+    JoinTicket,
+    NotDuplicate,
+    SetCategory,
+)
+from handlers.tickets import texts as ticket_texts
 from storage.models import Reclassification, Ticket, TicketFollower
 from tests.support import (
     ADMIN,
@@ -45,10 +53,8 @@ def rows(engine, model=Ticket) -> list:
 async def test_confident_report_names_its_category_and_offers_a_change(h: Harness, engine) -> None:
     [reply] = h.say(GROUP_3, RESIDENT, "报事 晚上11点楼上还在装修电钻声吵得睡不着")
     assert "分类：噪音扰民" in reply.text
-    assert buttons_of(reply) == [
-        (texts.BTN_CHANGE_CATEGORY, encode(Op.CHANGE_CATEGORY, 1)),
-        (texts.BTN_ANONYMOUS, encode(Op.ANONYMOUS, 1)),
-    ]
+    # No 匿名 button: anonymity is chosen with the report, never added after the card went out.
+    assert buttons_of(reply) == [(report_texts.BTN_CHANGE_CATEGORY, ChangeCategory(1).encode())]
     [card] = await h.deliveries()
     assert "噪音扰民（依据：" in card.text
     assert rows(engine)[0].category == "noise"
@@ -56,16 +62,16 @@ async def test_confident_report_names_its_category_and_offers_a_change(h: Harnes
 
 async def test_unsure_report_asks_the_reporter_before_staff_see_it(h: Harness, engine) -> None:
     [question] = h.say(GROUP_3, RESIDENT, "报事 又坏了！！！")
-    assert question.text == texts.REPORT_ASK_CATEGORY.format(number=1)
+    assert question.text == report_texts.REPORT_ASK_CATEGORY.format(number=1)
     choices = buttons_of(question)
     assert 2 <= len(choices) <= 4 and choices[-1][0] == "其他"
     assert await h.deliveries() == []  # staff wait for the answer
 
     [refused] = h.press(GROUP_3, NEIGHBOUR, choices[0][1])
-    assert refused.text == texts.ONLY_REPORTER
+    assert refused.text == report_texts.ONLY_REPORTER
 
-    toast, receipt = h.press(GROUP_3, RESIDENT, encode(Op.SET_CATEGORY, 1, "utilities"))
-    assert toast.text == texts.CATEGORY_SET_TOAST.format(category="水电气暖")
+    toast, receipt = h.press(GROUP_3, RESIDENT, SetCategory(1, "utilities").encode())
+    assert toast.text == report_texts.CATEGORY_SET_TOAST.format(category="水电气暖")
     assert isinstance(receipt, EditMessage) and "分类：水电气暖" in receipt.text
     [card] = await h.deliveries()
     assert "水电气暖（居民选择）" in card.text
@@ -73,7 +79,8 @@ async def test_unsure_report_asks_the_reporter_before_staff_see_it(h: Harness, e
 
 
 async def test_unanswered_question_reaches_staff_unsorted_after_ten_minutes(h: Harness, engine) -> None:
-    h.say(GROUP_3, RESIDENT, "报事 看图")
+    [question] = h.say(GROUP_3, RESIDENT, "报事 又坏了！！！")
+    assert question.text == report_texts.REPORT_ASK_CATEGORY.format(number=1)
     h.advance(timedelta(minutes=9))
     assert h.core.tick() == 0
     h.advance(timedelta(minutes=2))
@@ -89,7 +96,9 @@ async def test_urgent_report_goes_to_staff_at_once_pinned(h: Harness) -> None:
     [reply] = h.say(GROUP_3, RESIDENT, "报事 5楼楼道里着火了，好多烟！")
     assert reply.text.startswith("已收到 🚨")
     [card] = await h.deliveries()
-    assert card.text.startswith("🚨 紧急：") and "着火" in card.text.splitlines()[0]
+    # The first line says what is at stake in plain words; the matched words come lower, for staff.
+    assert card.text.splitlines()[0] == "🚨 紧急：起火冒烟"
+    assert ticket_texts.CARD_URGENT_WORDS.format(words="着火") in card.text
     assert card.pin
 
 
@@ -97,13 +106,13 @@ async def test_staff_resort_on_the_card(h: Harness, engine) -> None:
     h.say(GROUP_3, RESIDENT, "报事 3号楼电梯坏了")
     await h.deliveries()
     card_id = rows(engine)[0].card_message_id
-    [_, choices] = h.press(STAFF_CHAT, STAFF, encode(Op.CHANGE_CATEGORY, 1), message_id=card_id)
+    [_, choices] = h.press(STAFF_CHAT, STAFF, ChangeCategory(1).encode(), message_id=card_id)
     assert isinstance(choices, EditMessage) and choices.message_id == card_id
     labels = [label for label, _ in buttons_of(choices)]
     assert "噪音扰民" in labels and labels[-1] == texts.BTN_BACK
 
-    toast, card = h.press(STAFF_CHAT, STAFF, encode(Op.SET_CATEGORY, 1, "safety"), message_id=card_id)
-    assert toast.text == texts.CATEGORY_SET_TOAST.format(category="安全隐患")
+    toast, card = h.press(STAFF_CHAT, STAFF, SetCategory(1, "safety").encode(), message_id=card_id)
+    assert toast.text == report_texts.CATEGORY_SET_TOAST.format(category="安全隐患")
     assert "安全隐患（工作人员改分类）" in card.text
     [resort] = rows(engine, Reclassification)
     assert (resort.old_category, resort.new_category, resort.by_role, resort.text) == (
@@ -117,19 +126,19 @@ async def test_staff_resort_on_the_card(h: Harness, engine) -> None:
 async def test_residents_cannot_resort_others_tickets(h: Harness, engine) -> None:
     h.say(GROUP_3, RESIDENT, "报事 3号楼电梯坏了")
     await h.deliveries()
-    [toast] = h.press(STAFF_CHAT, NEIGHBOUR, encode(Op.SET_CATEGORY, 1, "noise"))
-    assert toast.text == texts.ONLY_REPORTER
-    [toast] = h.press(GROUP_3, NEIGHBOUR, encode(Op.CHANGE_CATEGORY, 1))
-    assert toast.text == texts.ONLY_REPORTER
+    [toast] = h.press(STAFF_CHAT, NEIGHBOUR, SetCategory(1, "noise").encode())
+    assert toast.text == report_texts.ONLY_REPORTER
+    [toast] = h.press(GROUP_3, NEIGHBOUR, ChangeCategory(1).encode())
+    assert toast.text == report_texts.ONLY_REPORTER
     assert rows(engine)[0].category == "repair"
 
 
 async def test_reporter_changes_category_on_the_receipt(h: Harness, engine) -> None:
     h.say(GROUP_3, RESIDENT, "报事 3号楼电梯坏了")
     await h.deliveries()
-    [_, menu] = h.press(GROUP_3, RESIDENT, encode(Op.CHANGE_CATEGORY, 1), message_id=77)
-    assert menu.message_id == 77 and texts.CHOOSE_CATEGORY in menu.text
-    _, receipt, card_edit = h.press(GROUP_3, RESIDENT, encode(Op.SET_CATEGORY, 1, "safety"), message_id=77)
+    [_, menu] = h.press(GROUP_3, RESIDENT, ChangeCategory(1).encode(), message_id=77)
+    assert menu.message_id == 77 and report_texts.CHOOSE_CATEGORY in menu.text
+    _, receipt, card_edit = h.press(GROUP_3, RESIDENT, SetCategory(1, "safety").encode(), message_id=77)
     assert receipt.message_id == 77 and "安全隐患" in receipt.text
     assert card_edit.chat_id == STAFF_CHAT.id and "安全隐患（居民选择）" in card_edit.text
 
@@ -137,7 +146,7 @@ async def test_reporter_changes_category_on_the_receipt(h: Harness, engine) -> N
 def test_reclassify_command(h: Harness, engine) -> None:
     h.say(GROUP_3, RESIDENT, "报事 3号楼电梯坏了")
     [done, *_] = h.say(STAFF_CHAT, STAFF, "/reclassify 1 noise")
-    assert done.text == texts.RECLASSIFY_DONE.format(number=1, category="噪音扰民")
+    assert done.text == report_texts.RECLASSIFY_DONE.format(number=1, category="噪音扰民")
     [done, *_] = h.say(STAFF_CHAT, STAFF, "/reclassify #1 安全隐患")
     assert rows(engine)[0].category == "safety"
     [wrong] = h.say(STAFF_CHAT, STAFF, "/reclassify 1 weather")
@@ -162,13 +171,16 @@ async def test_duplicate_report_offers_the_earlier_ticket_and_join_shares_update
     neighbour_message = h.last_message_id
     assert question.text.startswith("邻居已经报过 #1")
     join, other = buttons_of(question)
-    assert join == (texts.BTN_JOIN, encode(Op.JOIN_TICKET, 2, 1)) and other[0] == texts.BTN_NOT_DUPLICATE
+    assert (
+        join == (report_texts.BTN_JOIN, JoinTicket(2, 1).encode())
+        and other[0] == report_texts.BTN_NOT_DUPLICATE
+    )
     assert await h.deliveries() == []
 
     [refused] = h.press(GROUP_3, RESIDENT, join[1])
-    assert refused.text == texts.ONLY_THE_REPORTER
+    assert refused.text == report_texts.ONLY_THE_REPORTER
     _, joined, card = h.press(GROUP_3, NEIGHBOUR, join[1])
-    assert joined.text == texts.JOINED.format(number=1)
+    assert joined.text == report_texts.JOINED.format(number=1)
     assert "报事人：张阿姨、刘大爷" in card.text
     [follower] = rows(engine, TicketFollower)
     assert (follower.ticket_id, follower.user_id) == (1, NEIGHBOUR.id)
@@ -180,7 +192,8 @@ async def test_duplicate_report_offers_the_earlier_ticket_and_join_shares_update
     notices = await h.deliveries()
     to_group = [n for n in notices if n.chat_id == GROUP_3.id]
     assert {n.reply_to for n in to_group} == {2 + 4, neighbour_message} or len(to_group) == 2
-    assert any(n.chat_id == NEIGHBOUR.id for n in notices)  # he started the bot: told privately too
+    # Each is told where they reported; no private copy unless they turned on 私聊提醒.
+    assert all(n.chat_id == GROUP_3.id for n in notices if n.chat_id != STAFF_CHAT.id)
     assert all("刘大爷" not in n.text and "张阿姨" not in n.text for n in to_group)
 
 
@@ -226,12 +239,12 @@ def test_every_action_is_answered(h: Harness) -> None:
     """Each press gets exactly one toast, whatever happens."""
     h.say(GROUP_3, RESIDENT, "报事 3号楼电梯坏了")
     for data in (
-        encode(Op.SET_CATEGORY, 1, "noise"),
-        encode(Op.CHANGE_CATEGORY, 1),
-        encode(Op.CATEGORY_BACK, 1),
-        encode(Op.JOIN_TICKET, 1, 1),
-        encode(Op.NOT_DUPLICATE, 1),
-        encode(Op.SET_CATEGORY, 9, "noise"),
+        SetCategory(1, "noise").encode(),
+        ChangeCategory(1).encode(),
+        CategoryBack(1).encode(),
+        JoinTicket(1, 1).encode(),
+        NotDuplicate(1).encode(),
+        SetCategory(9, "noise").encode(),
     ):
         for who in (RESIDENT, NEIGHBOUR, STAFF):
             actions = h.press(GROUP_3, who, data)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.parsing import Command, first_int, parse_command, strip_mention, strip_report_prefix
+from handlers.reports import texts as report_texts
 
 
 @pytest.mark.parametrize(
@@ -33,7 +34,7 @@ def test_parse_command(text: str, expected: Command | None) -> None:
     ],
 )
 def test_report_prefix(text: str, body: str | None) -> None:
-    assert strip_report_prefix(text) == body
+    assert strip_report_prefix(text, report_texts.REPORT_PREFIXES) == body
 
 
 def test_mention_is_whole_word() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 import itertools
+import json
 import re
 import socket
 import time
@@ -916,11 +917,79 @@ async def test_text_and_caption_limits_count_utf16_after_parsing(sb: Sandbox, pt
         photo = await bot.send_photo(GROUP, make_png(4, 4), caption="长" * 1024)
         assert photo.caption == "长" * 1024
         for caption in ("长" * 1025, "😀" * 513):
-            with pytest.raises(BadRequest, match=r"^Message caption is too long$"):
+            with pytest.raises(BadRequest, match=r"^Message is too long$"):
                 await bot.send_photo(GROUP, make_png(4, 4), caption=caption)
-        with pytest.raises(BadRequest, match="caption is too long"):
+        with pytest.raises(BadRequest, match=r"^Message is too long$"):
             await bot.edit_message_caption(chat_id=GROUP, message_id=photo.message_id, caption="长" * 1025)
         assert [c.error_code for c in sandbox.calls if not c.ok] == [400] * 5
+
+
+async def test_too_long_texts_and_captions_answer_400_message_is_too_long(sb: Sandbox) -> None:
+    # Texts and captions alike: one description, so a bot needs one check to split or shorten.
+    too_long = (400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"})
+    photo = "https://example.com/lift.jpg"  # stored by name, never fetched
+    async with httpx.AsyncClient(base_url=f"{sb.url}/bot{TOKEN}") as http:
+
+        async def call(method: str, **params: Any) -> tuple[int, dict[str, Any]]:
+            answer = await http.post(f"/{method}", json={"chat_id": GROUP, **params})
+            return answer.status_code, answer.json()
+
+        status, text = await call("sendMessage", text="😀" * 2048)  # 4,096 UTF-16 code units: the limit
+        assert status == 200
+        status, shown = await call("sendPhoto", photo=photo, caption="😀" * 512)  # 1,024 units
+        assert status == 200
+        refused = {
+            "text": ("sendMessage", {"text": "长" * 4097}),
+            "text in UTF-16": ("sendMessage", {"text": "😀" * 2049}),  # 2,049 characters, 4,098 units
+            "formatted text": ("sendMessage", {"text": f"<b>{'长' * 4097}</b>", "parse_mode": "HTML"}),
+            "caption": ("sendPhoto", {"photo": photo, "caption": "长" * 1025}),
+            "caption in UTF-16": ("sendPhoto", {"photo": photo, "caption": "😀" * 513}),
+            "document caption": ("sendDocument", {"document": photo, "caption": "长" * 1025}),
+            "voice caption": ("sendVoice", {"voice": photo, "caption": "长" * 1025}),
+            "edited text": (
+                "editMessageText",
+                {"message_id": text["result"]["message_id"], "text": "长" * 4097},
+            ),
+            "edited caption": (
+                "editMessageCaption",
+                {"message_id": shown["result"]["message_id"], "caption": "😀" * 513},
+            ),
+        }
+        for what, (method, params) in refused.items():
+            assert await call(method, **params) == too_long, what
+    assert sb.messages(GROUP)[-1]["caption"] == "😀" * 512  # the refused edit left it alone
+
+
+async def test_lone_surrogate_from_either_side_leaves_get_updates_working(sb: Sandbox) -> None:
+    typed = sb.send_text(chat_id=GROUP, user_id=ZHANG, text="\ud800abc")
+    assert typed["text"] == "\ufffdabc"
+    sb.send_photo(chat_id=GROUP, user_id=ZHANG, caption="照片\udfff")
+    async with httpx.AsyncClient(base_url=sb.url) as http:
+        # The bot's side: a JSON body carries the escape, which Python decodes to a lone surrogate.
+        body = f'{{"chat_id": {GROUP}, "text": "收到\\udbff", "reply_markup": {{"inline_keyboard": '
+        body += '[[{"text": "\\ud800好", "callback_data": "ok\\udc00"}]]}}'
+        sent = await http.post(
+            f"/bot{TOKEN}/sendMessage", content=body.encode(), headers={"Content-Type": "application/json"}
+        )
+        assert sent.status_code == 200
+        bot_message = sent.json()["result"]
+        assert bot_message["text"] == "收到\ufffd"
+        # Later updates carry the bot's message: in a reply, and in the callback query of a tap on it.
+        sb.send_text(chat_id=GROUP, user_id=WANG, text="好的", reply_to=bot_message["message_id"])
+        sb.press(chat_id=GROUP, user_id=WANG, message_id=bot_message["message_id"], button="\ufffd好")
+
+        for _ in range(2):  # unconfirmed, so the second call answers the same updates again
+            answer = await http.get(f"/bot{TOKEN}/getUpdates")
+            assert answer.status_code == 200
+            updates = json.loads(answer.content.decode("utf-8"))["result"]  # strict UTF-8, valid JSON
+            messages = [u["message"] for u in updates if "message" in u]
+            assert [m.get("text", m.get("caption")) for m in messages] == ["\ufffdabc", "照片\ufffd", "好的"]
+            assert messages[-1]["reply_to_message"]["text"] == "收到\ufffd"
+            (query,) = [u["callback_query"] for u in updates if "callback_query" in u]
+            assert query["data"] == "ok\ufffd"
+            assert query["message"]["reply_markup"]["inline_keyboard"][0][0]["text"] == "\ufffd好"
+        transcript = await http.get("/sandbox/transcript")
+        assert transcript.status_code == 200 and "\ufffdabc" in transcript.text
 
 
 async def test_lone_surrogates_never_break_the_sandbox(sb: Sandbox, ptb: telegram.Bot) -> None:
@@ -1255,6 +1324,87 @@ async def test_control_api(sb: Sandbox, ptb: telegram.Bot) -> None:
             "/sandbox/press", json={"chat_id": -1007, "user_id": 77, "message_id": 999, "data": "x"}
         )
         assert bad.status_code == 400 and "no message 999" in bad.json()["description"]
+
+
+RESOLVE_OR_RATE = InlineKeyboardMarkup(
+    [
+        [InlineKeyboardButton("✅ 已解决", callback_data="resolve")],
+        [InlineKeyboardButton("🏷 改分类", callback_data="reclassify")],
+        [InlineKeyboardButton("改分类", callback_data="change")],
+        [
+            InlineKeyboardButton("😊 满意", callback_data="good"),
+            InlineKeyboardButton("😞 不满意", callback_data="bad"),
+            InlineKeyboardButton("👍🏽 好评", callback_data="thumbs"),
+        ],
+        [
+            InlineKeyboardButton("下一页 ▶", callback_data="next"),
+            InlineKeyboardButton("⭐", callback_data="star"),
+        ],
+    ]
+)
+
+
+async def test_buttons_are_found_by_their_label_with_or_without_emoji(sb: Sandbox, ptb: telegram.Bot) -> None:
+    sent = await ptb.send_message(GROUP, "报事 #1", reply_markup=RESOLVE_OR_RATE)
+
+    def data(label: str) -> str:
+        return sb.button_data(GROUP, sent.message_id, label)
+
+    assert data("✅ 已解决") == data("已解决") == data(" 已解决 ") == data("已解决 ✅") == "resolve"
+    assert (data("满意"), data("不满意"), data("😞 不满意")) == ("good", "bad", "bad")
+    assert data("好评") == "thumbs"  # a skin tone modifier is part of the emoji
+    assert data("下一页") == "next"
+    assert (data("改分类"), data("🏷 改分类")) == ("change", "reclassify")  # the exact label wins
+    assert data("⭐") == "star"
+    with pytest.raises(ValueError, match=r"no button '🌟' .*'✅ 已解决'"):  # emoji alone match exactly
+        data("🌟")
+    with pytest.raises(ValueError, match="no button '已'"):  # the rest of the label must match whole
+        data("已")
+
+    query_id = sb.press(chat_id=GROUP, user_id=ZHANG, message_id=sent.message_id, button="已解决")
+    (update,) = await ptb.get_updates()
+    assert (update.callback_query.id, update.callback_query.data) == (query_id, "resolve")
+    assert sb.render_transcript().splitlines()[-1] == "[3号楼业主群] 张阿姨 按下 [✅ 已解决]"
+
+
+async def test_a_label_matching_several_buttons_only_without_emoji_is_refused(
+    sb: Sandbox, ptb: telegram.Bot
+) -> None:
+    twins = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("✅ 已解决", callback_data="a"),
+                InlineKeyboardButton("☑️ 已解决", callback_data="b"),
+            ]
+        ]
+    )
+    sent = await ptb.send_message(GROUP, "报事 #2", reply_markup=twins)
+    with pytest.raises(ValueError, match=r"'已解决' could be any of the buttons '✅ 已解决', '☑️ 已解决'"):
+        sb.button_data(GROUP, sent.message_id, "已解决")
+    assert sb.button_data(GROUP, sent.message_id, "☑️ 已解决") == "b"
+    async with httpx.AsyncClient(base_url=sb.url) as http:
+        press = {"chat_id": GROUP, "user_id": ZHANG, "message_id": sent.message_id}
+        ambiguous = await http.post("/sandbox/press", json={**press, "button": "已解决"})
+        assert ambiguous.status_code == 400
+        assert "'✅ 已解决', '☑️ 已解决'" in ambiguous.json()["description"]
+        exact = await http.post("/sandbox/press", json={**press, "button": "✅ 已解决"})
+        assert exact.status_code == 200
+    assert [u.callback_query.data for u in await ptb.get_updates()] == ["a"]
+
+
+async def test_control_api_presses_a_button_by_its_label_without_emoji(
+    sb: Sandbox, ptb: telegram.Bot
+) -> None:
+    sent = await ptb.send_message(GROUP, "请评价", reply_markup=RESOLVE_OR_RATE)
+    async with httpx.AsyncClient(base_url=sb.url) as http:
+        press = {"chat_id": GROUP, "user_id": ZHANG, "message_id": sent.message_id}
+        for label in ("已解决", "满意", "不满意", "改分类"):
+            pressed = await http.post("/sandbox/press", json={**press, "button": label})
+            assert pressed.status_code == 200, pressed.text
+        missing = await http.post("/sandbox/press", json={**press, "button": "驳回"})
+        assert missing.status_code == 400 and "no button '驳回'" in missing.json()["description"]
+    updates = await ptb.get_updates()
+    assert [u.callback_query.data for u in updates] == ["resolve", "good", "bad", "change"]
 
 
 def test_user_side_validation() -> None:

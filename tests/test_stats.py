@@ -20,14 +20,23 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from handlers import charts, texts
-from handlers.export import export_csv, export_xlsx
-from handlers.stats_render import breakdown, duration, period_label, stats_text, weekly_summary
+from handlers import texts
+from handlers.numbers import charts
+from handlers.numbers.export import export_csv, export_xlsx
+from handlers.numbers.summaries import (
+    BUILDING_NAMES,
+    breakdown,
+    building_label,
+    duration,
+    period_label,
+    stats_text,
+    weekly_summary,
+)
 from handlers.texts import STATUS_NAMES
 from storage.db import session_scope
 from storage.models import Building, Rating, Ticket, TicketEvent, TicketStatus
 from storage.people import get_or_create_building, upsert_user
-from storage.stats import UNKNOWN_BUILDING, TicketStats, ticket_stats, tickets_for_export
+from storage.stats import TicketStats, ticket_stats, tickets_for_export
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 16, 1, 0, tzinfo=UTC)  # a window start (09:00 in Shanghai)
@@ -160,7 +169,7 @@ def test_counts_exclude_merged_and_respect_the_window(engine: Engine, week: dict
         ("rejected", 1),
     ]
     assert list(stats.by_category.items()) == [("repair", 4), ("noise", 1), ("other", 1), ("sanitation", 1)]
-    assert list(stats.by_building.items()) == [("3号楼", 4), ("5号楼", 2), ("未知楼栋", 1)]
+    assert list(stats.by_building.items()) == [("3号楼", 4), ("5号楼", 2), (None, 1)]  # None: no building
     assert sum(stats.by_building.values()) == sum(stats.by_category.values()) == stats.total
 
 
@@ -258,9 +267,10 @@ def test_breakdown_and_labels() -> None:
     assert breakdown({}, {}) == "—"
     assert breakdown({"pets": 2}, NAMES) == "pets 2"  # an id the names do not know is shown as is
     assert period_label("30d") == "近30天" and period_label("上周") == "上周"
-    # Every state has a name, and storage's word for "no building" is the one the bot uses.
+    # Every state has a name; tickets without a building are shown with the bot's one word for that.
     assert set(STATUS_NAMES) == {s.value for s in TicketStatus}
-    assert texts.UNKNOWN_BUILDING == UNKNOWN_BUILDING
+    assert breakdown({"3号楼": 2, None: 1}, BUILDING_NAMES) == f"3号楼 2 · {texts.UNKNOWN_BUILDING} 1"
+    assert building_label(None) == texts.UNKNOWN_BUILDING and building_label("5号楼") == "5号楼"
 
 
 # --- export
@@ -275,17 +285,25 @@ def test_tickets_for_export(engine: Engine, week: dict[str, Ticket]) -> None:
     by_key = dict(zip(expected, rows, strict=True))
     assert by_key["merged"].ticket.status == S.MERGED
 
+    # Raw values: the people as users, no building as None; the export puts them into words.
     rated = by_key["rated"]
-    assert (rated.building, rated.reporter, rated.assignee) == ("3号楼", "王阿姨", "李师傅")
+    assert rated.building == "3号楼" and rated.resolver is None  # written without resolved_by
+    assert (rated.reporter.id, rated.assignee.id) == (REPORTER, STAFF)
     assert [e.event.to_status for e in rated.events] == [S.RECEIVED, S.ACCEPTED, S.RESOLVED, S.RATED]
-    assert [e.actor for e in rated.events] == ["王阿姨", "李师傅", "李师傅", "王阿姨"]
+    assert [e.actor.id for e in rated.events] == [REPORTER, STAFF, STAFF, REPORTER]
+    assert not any(e.by_anonymous_reporter for e in rated.events)
 
     shy = by_key["late_accept"]
-    assert shy.building == UNKNOWN_BUILDING and shy.assignee is None
-    # Neither the reporter column nor the history may name an anonymous reporter.
-    assert shy.reporter == "匿名"
-    assert [e.actor for e in shy.events] == ["匿名", None, "李师傅"]
-    assert "张三" not in repr([(r.reporter, [e.actor for e in r.events]) for r in rows])
+    assert shy.building is None and shy.assignee is None
+    # Storage never hands out an anonymous reporter: not as the reporter, not in the history.
+    assert shy.reporter is None and shy.ticket.anonymous
+    assert [(e.actor and e.actor.id, e.by_anonymous_reporter) for e in shy.events] == [
+        (None, True),
+        (None, False),  # the bot itself
+        (STAFF, False),
+    ]
+    people = [p for r in rows for p in (r.reporter, r.assignee, r.resolver, *(e.actor for e in r.events))]
+    assert SHY not in {p.id for p in people if p is not None}
 
 
 def test_export_xlsx(engine: Engine, week: dict[str, Ticket]) -> None:

@@ -45,7 +45,7 @@ def callback(**fields: Any) -> dict[str, Any]:
     return {"update_id": 1001, "callback_query": query}
 
 
-def membership(old: str, new: str, chat: dict[str, Any] = GROUP) -> dict[str, Any]:
+def membership(old: str, new: str, chat: dict[str, Any] = GROUP, **rights: bool) -> dict[str, Any]:
     return {
         "update_id": 1002,
         "my_chat_member": {
@@ -53,7 +53,7 @@ def membership(old: str, new: str, chat: dict[str, Any] = GROUP) -> dict[str, An
             "from": ZHANG,
             "date": 1_700_000_000,
             "old_chat_member": {"user": BOT, "status": old},
-            "new_chat_member": {"user": BOT, "status": new},
+            "new_chat_member": {"user": BOT, "status": new, **rights},
         },
     }
 
@@ -208,14 +208,34 @@ def test_callback_query_without_a_message_is_ignored() -> None:
     ],
 )
 def test_my_chat_member_join_and_leave(old: str, new: str, present: bool) -> None:
-    assert to_event(membership(old, new)) == BotMembership(1002, GROUP_REF, ZHANG_REF, present)
+    expected = BotMembership(1002, GROUP_REF, ZHANG_REF, present, arrived=present)
+    assert to_event(membership(old, new)) == expected
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "rights", "can_delete"),
+    [
+        ("member", "administrator", {"can_delete_messages": True}, True),  # promoted with the right
+        ("left", "administrator", {"can_delete_messages": True}, True),
+        ("administrator", "member", {}, False),
+    ],
+)
+def test_my_chat_member_tells_whether_the_bot_may_delete(
+    old: str, new: str, rights: dict[str, bool], can_delete: bool
+) -> None:
+    before = {"can_delete_messages": True} if old == "administrator" else {}
+    update = membership(old, new, **rights)
+    update["my_chat_member"]["old_chat_member"].update(before)
+    event = to_event(update)
+    assert isinstance(event, BotMembership)
+    assert event.present and event.can_delete_messages is can_delete
+    assert event.arrived is (old == "left")
 
 
 @pytest.mark.parametrize(
     ("old", "new", "chat"),
     [
-        ("member", "administrator", GROUP),  # promoted: still inside
-        ("administrator", "member", SUPERGROUP),
+        ("member", "administrator", GROUP),  # promoted without the delete right: nothing changes for us
         ("left", "kicked", GROUP),  # outside either way
         ("member", "kicked", PRIVATE),  # a person blocked the bot: not a group
     ],

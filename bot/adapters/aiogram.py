@@ -37,20 +37,22 @@ from aiogram.types import (
 
 from bot.adapters.base import BotIdentity
 from bot.delivery import ChatGone, ChatMoved, DeliveryError, Rejected, RetryLater, Transient
-from handlers.actions import AnswerButton, EditMessage, InlineKeyboard, Keyboard, ReplyKeyboard, SendMessage
+from handlers import actions
+from handlers.actions import AnswerButton, DeleteMessage, EditMessage, SendMessage
 
 
 def _markup(
-    keyboard: Keyboard | None,
+    keyboard: actions.Keyboard | None,
 ) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
     match keyboard:
-        case InlineKeyboard(rows=rows):
+        case actions.InlineKeyboard(rows=rows):
             return InlineKeyboardMarkup(
                 inline_keyboard=[
-                    [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row] for row in rows
+                    [InlineKeyboardButton(text=b.text, callback_data=b.data, url=b.url) for b in row]
+                    for row in rows
                 ]
             )
-        case ReplyKeyboard(rows=rows):
+        case actions.ReplyKeyboard(rows=rows):
             return ReplyKeyboardMarkup(
                 keyboard=[[KeyboardButton(text=label) for label in row] for row in rows],
                 resize_keyboard=True,
@@ -128,7 +130,10 @@ class AiogramApi:
         )
 
     async def pin(self, chat_id: int, message_id: int) -> None:
-        await _call(self.bot.pin_chat_message(chat_id, message_id))
+        await _call(self.bot.pin_chat_message(chat_id=chat_id, message_id=message_id))
+
+    async def delete(self, action: DeleteMessage) -> None:
+        await _call(self.bot.delete_message(chat_id=action.chat_id, message_id=action.message_id))
 
     async def set_webhook(self, *, url: str, secret: str, allowed_updates: list[str]) -> None:
         await _call(

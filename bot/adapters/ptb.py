@@ -28,21 +28,22 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.base import BotIdentity
 from bot.delivery import ChatGone, ChatMoved, DeliveryError, Rejected, RetryLater, Transient
-from handlers.actions import AnswerButton, EditMessage, InlineKeyboard, Keyboard, ReplyKeyboard, SendMessage
+from handlers import actions
+from handlers.actions import AnswerButton, DeleteMessage, EditMessage, SendMessage
 
 # PTB 22 warns on every 429 that retry_after will become a timedelta; _translate accepts both forms.
 warnings.filterwarnings("ignore", message=".*retry_after.*", category=PTBDeprecationWarning)
 
 
 def _markup(
-    keyboard: Keyboard | None,
+    keyboard: actions.Keyboard | None,
 ) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
     match keyboard:
-        case InlineKeyboard(rows=rows):
+        case actions.InlineKeyboard(rows=rows):
             return InlineKeyboardMarkup(
-                [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in rows]
+                [[InlineKeyboardButton(b.text, callback_data=b.data, url=b.url) for b in row] for row in rows]
             )
-        case ReplyKeyboard(rows=rows):
+        case actions.ReplyKeyboard(rows=rows):
             return ReplyKeyboardMarkup([list(row) for row in rows], resize_keyboard=True, is_persistent=True)
         case None:
             return None
@@ -118,6 +119,9 @@ class PtbApi:
 
     async def pin(self, chat_id: int, message_id: int) -> None:
         await _call(self.bot.pin_chat_message(chat_id, message_id))
+
+    async def delete(self, action: DeleteMessage) -> None:
+        await _call(self.bot.delete_message(action.chat_id, action.message_id))
 
     async def set_webhook(self, *, url: str, secret: str, allowed_updates: list[str]) -> None:
         await _call(

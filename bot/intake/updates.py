@@ -87,14 +87,27 @@ def to_event(update: JSON) -> Event | None:
         chat = _chat(_obj(change, "chat", where), f"{where}.chat")
         if not chat.is_group:
             return None
-        old = _str(_obj(change, "old_chat_member", where), "status", f"{where}.old_chat_member")
-        new = _str(_obj(change, "new_chat_member", where), "status", f"{where}.new_chat_member")
-        if (old in _INSIDE) == (new in _INSIDE):
+        old_member = _obj(change, "old_chat_member", where)
+        new_member = _obj(change, "new_chat_member", where)
+        old = _str(old_member, "status", f"{where}.old_chat_member")
+        new = _str(new_member, "status", f"{where}.new_chat_member")
+        could, can = _can_delete(old, old_member), _can_delete(new, new_member)
+        if (old in _INSIDE) == (new in _INSIDE) and could == can:
             return None
         return BotMembership(
-            update_id, chat, _person(_obj(change, "from", where), f"{where}.from"), new in _INSIDE
+            update_id,
+            chat,
+            _person(_obj(change, "from", where), f"{where}.from"),
+            present=new in _INSIDE,
+            arrived=new in _INSIDE and old not in _INSIDE,
+            can_delete_messages=can,
         )
     return None
+
+
+def _can_delete(status: str, member: JSON) -> bool:
+    """Whether the bot may delete others' messages: the owner may, an administrator only with the right."""
+    return status == "creator" or (status == "administrator" and member.get("can_delete_messages") is True)
 
 
 def _message_event(update_id: int, message: JSON, where: str) -> Event | None:

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from handlers.charts import weekly_chart
-from handlers.stats_render import stats_text, weekly_summary
+from handlers.numbers.charts import weekly_chart
+from handlers.numbers.summaries import stats_text, weekly_summary
 from nlp import Taxonomy, load_taxonomy
 from storage.db import make_engine, migrate, session_scope
 from storage.models import Building, Rating, Ticket, TicketStatus, User

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.playground import STAFF_GROUP, Playground
-from handlers import texts
+from handlers.reports import texts as report_texts
+from handlers.tickets import texts as ticket_texts
 from tests.e2e.conftest import Clock
 from tests.e2e.test_foundation import GROUP, resolve, staff_and_building, tickets
 
@@ -27,7 +28,7 @@ async def test_unsure_report_asks_then_reaches_staff(pg: Playground) -> None:
     assert not pg.sandbox.find_messages("报事 #1", chat_id=STAFF_GROUP.id)
     pg.press("刘大爷", GROUP, question["message_id"], label="其他")
     [refused] = await pg.sandbox.wait_calls("answerCallbackQuery")
-    assert refused.params["text"] == texts.ONLY_REPORTER
+    assert refused.params["text"] == report_texts.ONLY_REPORTER
     pg.press("张阿姨", GROUP, question["message_id"], label="其他")
     card = await pg.sandbox.wait_message("报事 #1", chat_id=STAFF_GROUP.id)
     assert "其他（居民选择）" in card["text"]
@@ -42,7 +43,7 @@ def GROUP_ID(pg: Playground) -> int:
 
 async def test_unanswered_question_reaches_staff_after_ten_minutes(pg: Playground, clock: Clock) -> None:
     await staff_and_building(pg)
-    pg.say("张阿姨", GROUP, "报事 看图")
+    pg.say("张阿姨", GROUP, "报事 又坏了！！！")
     await pg.sandbox.wait_message("哪一类问题")
     clock.advance(timedelta(minutes=11))
     assert pg.runtime is not None
@@ -64,7 +65,7 @@ async def test_staff_resort_with_buttons(pg: Playground) -> None:
     await staff_and_building(pg)
     pg.say("张阿姨", GROUP, "报事 3号楼电梯坏了")
     card = await pg.sandbox.wait_message("报事 #1", chat_id=STAFF_GROUP.id)
-    pg.press("王师傅", "物业工作群", card["message_id"], label=texts.BTN_RECLASSIFY)
+    pg.press("王师傅", "物业工作群", card["message_id"], label=ticket_texts.BTN_RECLASSIFY)
     await pg.sandbox.wait_for(
         lambda: (
             "安全隐患" in str(pg.sandbox.get_message(STAFF_GROUP.id, card["message_id"]).get("reply_markup"))
@@ -83,8 +84,8 @@ async def test_duplicate_join_shares_the_resolution(pg: Playground) -> None:
     card = await pg.sandbox.wait_message("报事 #1", chat_id=STAFF_GROUP.id)
     second = pg.say("陈姐", GROUP, "报事 3号楼的电梯又坏了按钮没反应")
     question = await pg.sandbox.wait_message("邻居已经报过 #1", chat_id=second["chat"]["id"])
-    pg.press("陈姐", GROUP, question["message_id"], label=texts.BTN_JOIN)
-    await pg.sandbox.wait_message(texts.JOINED.format(number=1))
+    pg.press("陈姐", GROUP, question["message_id"], label=report_texts.BTN_JOIN)
+    await pg.sandbox.wait_message(report_texts.JOINED.format(number=1))
     await resolve(pg, card)
     await pg.sandbox.wait_for(lambda: len(pg.sandbox.find_messages("#1 已解决")) == 2)
     replied_to = {m["reply_to_message"]["message_id"] for m in pg.sandbox.find_messages("#1 已解决")}

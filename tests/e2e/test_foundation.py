@@ -8,10 +8,12 @@ from sqlmodel import Session, select
 
 from bot.playground import STAFF_GROUP, Playground
 from handlers import texts
+from handlers.reports import texts as report_texts
+from handlers.tickets import texts as ticket_texts
 from storage.models import Ticket
 
 GROUP = "3号楼业主群"
-RESOLVE_LABEL = texts.BTN_RESOLVE
+RESOLVE_LABEL = ticket_texts.BTN_RESOLVE
 
 
 def tickets(pg: Playground) -> list[Ticket]:
@@ -43,7 +45,7 @@ async def resolve(pg: Playground, card: dict[str, Any], note: str | None = None,
     pg.press(who, "物业工作群", card["message_id"], label=RESOLVE_LABEL)
     ask = await pg.sandbox.wait_message(f"请发一句 #{card_number(card)} 的处理说明", chat_id=STAFF_GROUP.id)
     if note is None:
-        pg.press(who, "物业工作群", ask["message_id"], label=texts.BTN_NO_NOTE)
+        pg.press(who, "物业工作群", ask["message_id"], label=ticket_texts.BTN_NO_NOTE)
     else:
         pg.say(who, "物业工作群", note)
 
@@ -65,7 +67,7 @@ async def test_start_shows_the_menu(pg: Playground) -> None:
     [call] = await pg.sandbox.wait_calls("sendMessage", chat_id=pg.actor("张阿姨").id)
     keyboard = call.params["reply_markup"]["keyboard"]
     labels = [button["text"] for row in keyboard for button in row]
-    assert labels == ["我要报事", "我的报事", "我的积分", "投票", "帮助"]
+    assert labels == ["我要报事", "我的报事", "我的积分", "投票", "帮助", "私聊提醒"]
     assert call.params["reply_markup"].get("is_persistent") is True
 
 
@@ -89,14 +91,17 @@ async def test_report_resolve_round_trip(pg: Playground) -> None:
     await resolve(pg, card)
     notice = await pg.sandbox.wait_message("#1 已解决", chat_id=message["chat"]["id"])
     assert notice["reply_to_message"]["message_id"] == message["message_id"]
-    await pg.sandbox.wait_message("已解决", chat_id=pg.actor("张阿姨").id)
+    # Reported in the group, told in the group, rating buttons included; no private copy unasked.
+    rating = [b["text"] for row in notice["reply_markup"]["inline_keyboard"] for b in row]
+    assert rating == [ticket_texts.BTN_RATE_GOOD, ticket_texts.BTN_RATE_OK, ticket_texts.BTN_RATE_BAD]
     await pg.sandbox.wait_calls("editMessageText", chat_id=STAFF_GROUP.id, message_id=card["message_id"])
     edited = pg.sandbox.get_message(STAFF_GROUP.id, card["message_id"])
     assert "已解决" in edited["text"] and "王师傅" in edited["text"]
     assert "inline_keyboard" not in edited.get("reply_markup", {})
     toasts = await pg.sandbox.wait_calls("answerCallbackQuery", n=2)
-    assert toasts[-1].params["text"] == texts.MOVED_TOAST.format(number=1, status="已解决")
+    assert toasts[-1].params["text"] == ticket_texts.MOVED_TOAST.format(number=1, status="已解决")
     assert tickets(pg)[0].status == "resolved"
+    assert pg.sandbox.find_messages("已解决", chat_id=pg.actor("张阿姨").id) == []
 
 
 async def test_resident_pressing_resolve_is_refused(pg: Playground) -> None:
@@ -165,7 +170,7 @@ async def test_outbox_obeys_429_then_sends_once(pg: Playground) -> None:
     ask = await pg.sandbox.wait_message("处理说明", chat_id=STAFF_GROUP.id)
     await pg.settle()
     pg.sandbox.fail_next("sendMessage", error_code=429, retry_after=1)
-    pg.press("王师傅", "物业工作群", ask["message_id"], label=texts.BTN_NO_NOTE)
+    pg.press("王师傅", "物业工作群", ask["message_id"], label=ticket_texts.BTN_NO_NOTE)
     await pg.sandbox.wait_message("#1 已解决", chat_id=group, timeout=15)
     await pg.settle()
     [refused] = pg.sandbox.calls_of("sendMessage", ok=False)
@@ -181,7 +186,7 @@ async def test_outbox_retries_server_errors(pg: Playground) -> None:
     ask = await pg.sandbox.wait_message("处理说明", chat_id=STAFF_GROUP.id)
     await pg.settle()
     pg.sandbox.fail_next("sendMessage", error_code=500, times=2)
-    pg.press("王师傅", "物业工作群", ask["message_id"], label=texts.BTN_NO_NOTE)
+    pg.press("王师傅", "物业工作群", ask["message_id"], label=ticket_texts.BTN_NO_NOTE)
     await pg.sandbox.wait_message("#1 已解决", chat_id=message["chat"]["id"], timeout=15)
     await pg.settle()
     assert [c.error_code for c in pg.sandbox.calls_of("sendMessage", ok=False)] == [500, 500]
@@ -200,9 +205,9 @@ async def test_private_report_with_building_buttons(pg: Playground) -> None:
     await staff_and_building(pg)
     resident = pg.actor("刘大爷").id
     pg.say("刘大爷", "私聊", "我要报事")
-    await pg.sandbox.wait_message(texts.REPORT_ASK_TEXT, chat_id=resident)
+    await pg.sandbox.wait_message(report_texts.REPORT_ASK_TEXT, chat_id=resident)
     pg.say("刘大爷", "私聊", "小区门口的路灯不亮了")
-    question = await pg.sandbox.wait_message(texts.REPORT_ASK_BUILDING, chat_id=resident)
+    question = await pg.sandbox.wait_message(report_texts.REPORT_ASK_BUILDING, chat_id=resident)
     pg.press("刘大爷", "私聊", question["message_id"], label="3号楼")
     await pg.sandbox.wait_message("已收到", chat_id=resident)
     card = await pg.sandbox.wait_message("报事 #1", chat_id=STAFF_GROUP.id)

@@ -17,7 +17,8 @@ from bot.sandbox import FloodLimits
 from bot.status import failed_report
 from handlers import texts
 from handlers.actions import SendMessage, dump_action
-from handlers.menu import RESIDENT_COMMANDS, STAFF_COMMANDS
+from handlers.feature import Audience
+from handlers.router import command_menu
 from storage.db import session_scope, utcnow
 from storage.inbox import counts
 from storage.models import InboxUpdate, Ticket
@@ -231,9 +232,11 @@ async def test_a_toast_is_answered_even_when_the_button_is_unknown(pg: Playgroun
 
 async def test_command_menus_are_registered_per_audience(pg: Playground) -> None:
     default = [c["command"] for c in pg.sandbox.bot_commands()]
-    assert default == list(RESIDENT_COMMANDS)
+    assert default == [name for name, _ in command_menu(Audience.RESIDENT)]
+    assert {"start", "report", "mine", "help"} <= set(default) and "resolve" not in default
     staff_chat = pg.sandbox.bot_commands(scope={"type": "chat", "chat_id": STAFF_GROUP.id})
-    assert [c["command"] for c in staff_chat] == list(STAFF_COMMANDS)
+    assert [c["command"] for c in staff_chat] == [name for name, _ in command_menu(Audience.STAFF)]
+    assert "resolve" in [c["command"] for c in staff_chat]
     assert all(re.search(r"[\u4e00-\u9fff]", c["description"]) for c in staff_chat)
 
 

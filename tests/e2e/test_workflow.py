@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.playground import STAFF_GROUP, Playground
 from handlers import texts
+from handlers.tickets import texts as ticket_texts
 from nlp import load_default_classifier
 from tests.e2e.conftest import Clock
 from tests.e2e.test_foundation import GROUP, report, resolve, staff_and_building, tickets
@@ -16,15 +17,18 @@ from tests.e2e.test_foundation import GROUP, report, resolve, staff_and_building
 async def test_full_loop_with_rating_and_reopening(pg: Playground) -> None:
     await staff_and_building(pg)
     pg.say("张阿姨", "私聊", "/start")
+    pg.say("张阿姨", "私聊", texts.BTN_PRIVATE_NOTICES)  # news of her group reports comes privately too
     await pg.settle()
     message, card = await report(pg)
-    pg.press("王师傅", "物业工作群", card["message_id"], label=texts.BTN_ACCEPT)
+    pg.press("王师傅", "物业工作群", card["message_id"], label=ticket_texts.BTN_ACCEPT)
     await pg.sandbox.wait_message("已受理", chat_id=message["chat"]["id"])
     await resolve(pg, card, note="换了控制板")
     rating = await pg.sandbox.wait_message("已解决", chat_id=pg.actor("张阿姨").id)
     assert "换了控制板" in rating["text"]
-    pg.press("张阿姨", "私聊", rating["message_id"], label=texts.BTN_RATE_BAD)
-    await pg.sandbox.wait_message(texts.RATE_WHY.format(number=1))
+    pg.press("张阿姨", "私聊", rating["message_id"], label=ticket_texts.BTN_RATE_BAD)
+    await pg.sandbox.wait_message(ticket_texts.RATE_WHY.format(number=1))
+    rated = pg.sandbox.get_message(pg.actor("张阿姨").id, rating["message_id"])
+    assert "inline_keyboard" not in (rated.get("reply_markup") or {})  # the buttons went with the rating
     pg.say("张阿姨", "私聊", "第二天又坏了")
     reopened = await pg.sandbox.wait_message("居民不满意", chat_id=STAFF_GROUP.id)
     assert "第二天又坏了" in reopened["text"]
@@ -37,8 +41,8 @@ async def test_full_loop_with_rating_and_reopening(pg: Playground) -> None:
         lambda: len(pg.sandbox.find_messages("更换了整套控制柜", chat_id=pg.actor("张阿姨").id)) == 1
     )
     second = pg.sandbox.find_messages("更换了整套控制柜", chat_id=pg.actor("张阿姨").id)[0]
-    pg.press("张阿姨", "私聊", second["message_id"], label=texts.BTN_RATE_GOOD)
-    await pg.sandbox.wait_message(texts.RATE_THANKS)
+    pg.press("张阿姨", "私聊", second["message_id"], label=ticket_texts.BTN_RATE_GOOD)
+    await pg.sandbox.wait_message(ticket_texts.RATE_THANKS)
     await pg.settle()
     assert tickets(pg)[0].status == "rated" and tickets(pg)[0].rating == "satisfied"
 
@@ -46,7 +50,7 @@ async def test_full_loop_with_rating_and_reopening(pg: Playground) -> None:
 async def test_reject_with_a_reason(pg: Playground) -> None:
     await staff_and_building(pg)
     message, card = await report(pg, "报事 我家卫生间的水龙头坏了")
-    pg.press("王师傅", "物业工作群", card["message_id"], label=texts.BTN_REJECT)
+    pg.press("王师傅", "物业工作群", card["message_id"], label=ticket_texts.BTN_REJECT)
     await pg.sandbox.wait_message("驳回 #1 的理由")
     pg.say("王师傅", "物业工作群", "户内设施请联系维修师傅上门，物业不负责")
     notice = await pg.sandbox.wait_message("未能受理", chat_id=message["chat"]["id"])
@@ -71,7 +75,12 @@ async def test_anonymous_report_shows_no_name(pg: Playground) -> None:
 async def test_non_staff_cannot_work_tickets(pg: Playground) -> None:
     await staff_and_building(pg)
     _, card = await report(pg)
-    for label in (texts.BTN_ACCEPT, texts.BTN_REJECT, texts.BTN_ASSIGN, texts.BTN_RESOLVE):
+    for label in (
+        ticket_texts.BTN_ACCEPT,
+        ticket_texts.BTN_REJECT,
+        ticket_texts.BTN_ASSIGN,
+        ticket_texts.BTN_RESOLVE,
+    ):
         pg.press("刘大爷", "物业工作群", card["message_id"], label=label)
     toasts = await pg.sandbox.wait_calls("answerCallbackQuery", n=4)
     assert {t.params["text"] for t in toasts} == {texts.DENY_STAFF_ONLY}

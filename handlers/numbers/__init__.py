@@ -1,0 +1,1 @@
+"""The numbers feature; its declaration is in feature.py."""

@@ -1,0 +1,1 @@
+"""The people feature; its declaration is in feature.py."""

@@ -1,0 +1,57 @@
+"""What the people feature says: greeting, help, roles and building binding."""
+
+from __future__ import annotations
+
+GREETING = (
+    "{name}您好，我是邻里小助手 🏠\n"
+    "楼里有什么问题，点「我要报事」告诉我，我会马上转给物业工作人员，处理好了再告诉您。\n"
+    "下面的大按钮随时可以点。"
+)
+HELP_RESIDENT = (
+    "怎么用邻里小助手：\n"
+    "• 在楼栋群里发「报事 + 问题」，比如：报事 3号楼电梯又坏了\n"
+    "• 也可以在群里 @我 说问题，或发 /report 问题\n"
+    "• 私聊我：点「我要报事」，然后发文字、照片或语音；直接说问题也行，比如：我家厨房水管漏水了\n"
+    "• 不想留名：私聊我报事，或在群里发「报事 匿名 问题」\n"
+    "• 点「我的报事」看处理进度\n"
+    "• 在群里报的事，进展会回复在群里；想同时收到私聊提醒，点「私聊提醒」"
+)
+HELP_STAFF = (
+    "\n\n工作人员命令：\n"
+    "• /bind 3号楼 — 在楼栋群里发送，把本群绑定到楼栋\n"
+    "• /resolve 12 说明 — 把 #12 标记为已解决\n"
+    "• /reclassify 12 noise — 给 #12 改分类\n"
+    "• /tickets [状态/楼栋/分类/紧急/超时/我的] — 报事列表；/ticket 12 — 详情和处理记录\n"
+    "• /accept 12、/reject 12 理由、/assign 12 — 受理、驳回、指派\n"
+    "• /stats [7d|30d] — 统计；/export [30d] [csv] — 导出表格\n"
+    "• /leader — 回复某人的消息，设为楼栋长"
+)
+HELP_ADMIN = "\n• /staff — 回复某人的消息或 /staff 用户ID，设为工作人员"
+PRIVATE_NOTICES_ON = (
+    "已开启私聊提醒 🔔 您在群里报的事有进展时，我也会私聊告诉您。再点一次「私聊提醒」就关闭。"
+)
+PRIVATE_NOTICES_OFF = (
+    "已关闭私聊提醒 🔕 您在群里报的事有进展时，我只在群里回复您。再点一次「私聊提醒」就开启。"
+)
+COMING_SOON = "「{feature}」功能正在建设中，很快就能用啦 🙏"
+# Roles and binding
+STAFF_GRANTED = "已把 {name} 设为工作人员。"
+LEADER_GRANTED = "已把 {name} 设为楼栋长。"
+ROLE_USAGE_STAFF = "请回复某人的消息发送 /staff，或发送 /staff 用户ID。"
+ROLE_USAGE_LEADER = "请回复某人的消息发送 /leader。"
+BIND_DONE = "本群已绑定到 {building} ✅ 居民在群里发「报事 + 问题」就能报事。"
+BIND_USAGE = "用法：在楼栋群里发送 /bind 3号楼"
+BIND_GROUP_ONLY = "/bind 只能在楼栋群里使用。"
+USER_UNKNOWN = "找不到这个用户：对方需要先在群里说过话或私聊过我。"
+BOT_JOINED_GROUP = (
+    "大家好，我是邻里小助手 🏠 工作人员发送 /bind 楼栋名（如 /bind 3号楼）后，大家就可以在群里报事了。"
+)
+BOT_JOINED_STAFF = "已连接物业工作群 ✅ 新的报事会发到这里。"
+ALREADY_STAFF = "{name} 已经是工作人员了。"
+
+# Descriptions in Telegram's command menu (setMyCommands).
+CMD_START = "打开菜单"
+CMD_HELP = "帮助：能做什么、怎么用"
+CMD_BIND = "把本群绑定到楼栋，如 /bind 3号楼"
+CMD_LEADER = "回复某人的消息，设为楼栋长"
+CMD_STAFF = "回复某人的消息，设为工作人员（管理员）"

@@ -1,0 +1,1 @@
+"""The reports feature; its declaration is in feature.py."""

@@ -1,0 +1,81 @@
+"""The reports feature's button families. Prefixes and field order never change (see handlers/callbacks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handlers.callbacks import ButtonData, button
+
+
+@button("cc")
+@dataclass(frozen=True)
+class ChangeCategory(ButtonData):
+    """改分类: show every category (reporter on the receipt, staff on the card)."""
+
+    ticket: int
+
+
+@button("sc")
+@dataclass(frozen=True)
+class SetCategory(ButtonData):
+    ticket: int
+    category: str  # the category id, never its position: taxonomy edits cannot change its meaning
+
+
+@button("cb")
+@dataclass(frozen=True)
+class CategoryBack(ButtonData):
+    """↩ 返回: put the pressed message back as it was."""
+
+    ticket: int
+
+
+@button("an")
+@dataclass(frozen=True)
+class Anonymous(ButtonData):
+    """The receipt's old 匿名 button: still in chat history, answered truthfully."""
+
+    ticket: int
+
+
+@button("rb")
+@dataclass(frozen=True)
+class ReportBuilding(ButtonData):
+    """The building of a private report; 0 = 不清楚."""
+
+    building: int
+
+
+@button("rc")
+@dataclass(frozen=True)
+class ReportCancel(ButtonData):
+    """Abandon the private report flow."""
+
+
+@button("jt")
+@dataclass(frozen=True)
+class JoinTicket(ButtonData):
+    """ "Same thing": the new report follows the earlier ticket."""
+
+    ticket: int
+    earlier: int
+
+
+@button("nd")
+@dataclass(frozen=True)
+class NotDuplicate(ButtonData):
+    ticket: int
+
+
+@button("ob")
+@dataclass(frozen=True)
+class OtherBuildings(ButtonData):
+    """其他楼栋: show every building, not only the resident's own."""
+
+
+@button("wd")
+@dataclass(frozen=True)
+class Withdraw(ButtonData):
+    """撤回: the reporter takes the report back before staff take it on."""
+
+    ticket: int

@@ -1,0 +1,90 @@
+"""The reporter's messages: the receipt, the category and duplicate questions, the building choice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from handlers import texts as common
+from handlers.actions import Button, InlineKeyboard
+from handlers.reports import texts
+from handlers.reports.buttons import (
+    CategoryBack,
+    ChangeCategory,
+    JoinTicket,
+    NotDuplicate,
+    OtherBuildings,
+    ReportBuilding,
+    ReportCancel,
+    SetCategory,
+    Withdraw,
+)
+from handlers.views import age, rows, snippet, urgent_reason
+from nlp import Taxonomy
+from storage.models import Building, SortState, Ticket
+
+
+def receipt(ticket: Ticket, taxonomy: Taxonomy, *, withdrawable: bool = False) -> tuple[str, InlineKeyboard]:
+    """已收到 in plain words, with 改分类 (and 撤回 for a private report) for the reporter."""
+    number = ticket.id or 0
+    if ticket.urgent:
+        hazard = urgent_reason(ticket.urgent_words)
+        text = texts.REPORT_RECEIVED_URGENT.format(number=number, reason=hazard.reason if hazard else "")
+        if hazard is None or hazard.life_or_fire:
+            text += f"\n{texts.EMERGENCY_NUMBERS}"
+    elif ticket.sort_state == SortState.UNSORTED:
+        text = texts.REPORT_RECEIVED_UNSORTED.format(number=number)
+    else:
+        text = texts.REPORT_RECEIVED.format(number=number, category=taxonomy.name_of(ticket.category))
+    if ticket.anonymous:
+        text += f"\n{texts.ANONYMOUS_SET}"
+    buttons = [Button(text=texts.BTN_CHANGE_CATEGORY, data=ChangeCategory(number).encode())]
+    if withdrawable:
+        buttons.append(Button(text=texts.BTN_WITHDRAW, data=Withdraw(number).encode()))
+    return text, InlineKeyboard(rows=(tuple(buttons),))
+
+
+def receipts(ticket_ids: Sequence[int]) -> str:
+    """One message for several receipts that waited for the same group: 已收到 #12、#13、#14，…"""
+    numbers = texts.REPORTS_RECEIVED_JOINER.join(f"#{number}" for number in ticket_ids)
+    return texts.REPORTS_RECEIVED.format(numbers=numbers)
+
+
+def category_question(
+    ticket: Ticket, candidates: Sequence[str], taxonomy: Taxonomy
+) -> tuple[str, InlineKeyboard]:
+    """The classifier was unsure: up to three likely categories, and 其他 for none of them."""
+    choices = [*[c for c in candidates if c != taxonomy.fallback][:3], taxonomy.fallback]
+    buttons = [
+        Button(text=taxonomy.name_of(c), data=SetCategory(ticket.id or 0, c).encode()) for c in choices
+    ]
+    return texts.REPORT_ASK_CATEGORY.format(number=ticket.id), InlineKeyboard(rows=rows(buttons, 2))
+
+
+def all_categories(ticket: Ticket, taxonomy: Taxonomy) -> InlineKeyboard:
+    buttons = [
+        Button(text=c.name, data=SetCategory(ticket.id or 0, c.id).encode()) for c in taxonomy.categories
+    ]
+    back = Button(text=common.BTN_BACK, data=CategoryBack(ticket.id or 0).encode())
+    return InlineKeyboard(rows=(*rows(buttons), (back,)))
+
+
+def duplicate_question(ticket: Ticket, earlier: Ticket, now: datetime) -> tuple[str, InlineKeyboard]:
+    text = texts.DUPLICATE_FOUND.format(
+        number=earlier.id, snippet=snippet(earlier.text), age=age(earlier.created_at, now)
+    )
+    join = Button(text=texts.BTN_JOIN, data=JoinTicket(ticket.id or 0, earlier.id or 0).encode())
+    other = Button(text=texts.BTN_NOT_DUPLICATE, data=NotDuplicate(ticket.id or 0).encode())
+    return text, InlineKeyboard(rows=((join, other),))
+
+
+def building_choice(buildings: Sequence[Building], *, more: bool) -> InlineKeyboard:
+    """The buildings as buttons; `more` adds 其他楼栋 for the ones not shown."""
+    buttons = [Button(text=b.name, data=ReportBuilding(b.id or 0).encode()) for b in buildings]
+    if more:
+        buttons.append(Button(text=texts.BTN_OTHER_BUILDINGS, data=OtherBuildings().encode()))
+    last = (
+        Button(text=texts.REPORT_BUILDING_UNKNOWN, data=ReportBuilding(0).encode()),
+        Button(text=common.BTN_CANCEL, data=ReportCancel().encode()),
+    )
+    return InlineKeyboard(rows=(*rows(buttons), last))

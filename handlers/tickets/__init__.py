@@ -1,0 +1,1 @@
+"""The tickets feature; its declaration is in feature.py."""

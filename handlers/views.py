@@ -1,0 +1,73 @@
+"""Shared pieces of what users see: the main menu, names, snippets, times."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from handlers import texts
+from handlers.actions import Button, ReplyKeyboard
+from storage.models import Building, User
+
+SNIPPET_LIMIT = 20
+
+
+def main_menu() -> ReplyKeyboard:
+    return ReplyKeyboard(rows=texts.MENU_ROWS)
+
+
+def cancel_keyboard() -> ReplyKeyboard:
+    return ReplyKeyboard(rows=((texts.BTN_CANCEL,),))
+
+
+def display_name(user: User | None) -> str:
+    if user is None:
+        return "?"
+    if user.first_name:
+        return user.first_name
+    return f"@{user.username}" if user.username else texts.USER_FALLBACK.format(id=user.id)
+
+
+def snippet(text: str, limit: int = SNIPPET_LIMIT) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def building_name(building: Building | None) -> str:
+    return building.name if building else texts.UNKNOWN_BUILDING
+
+
+def local_time(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%m-%d %H:%M")
+
+
+def age(since: datetime, now: datetime) -> str:
+    minutes = int((now - since).total_seconds() // 60)
+    if minutes < 1:
+        return texts.AGE_NOW
+    if minutes < 60:
+        return texts.AGE_MINUTES.format(n=minutes)
+    if minutes < 60 * 24:
+        return texts.AGE_HOURS.format(n=minutes // 60)
+    return texts.AGE_DAYS.format(n=minutes // (60 * 24))
+
+
+def rows(buttons: Sequence[Button], per_row: int = 3) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+@dataclass(frozen=True, slots=True)
+class Hazard:
+    reason: str  # in plain words, for the resident's receipt and the card's first line
+    life_or_fire: bool  # the emergency numbers belong in the answer
+
+
+def urgent_reason(urgent_words: Sequence[str]) -> Hazard | None:
+    """What makes an urgent report urgent, named as a person would say it; None when no rule names it."""
+    said = "".join(urgent_words)
+    for hint, reason, life_or_fire in texts.URGENT_REASONS:
+        if hint in said:
+            return Hazard(reason, life_or_fire)
+    return None
