@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from bot.adapters.base import Adapter, BotIdentity
 from bot.config import Settings
 from bot.delivery import DeliveryError, Rejected
+from bot.exports import build_exports_forever
 from bot.flood import FloodControl, Limits
 from bot.housekeeping import housekeep
 from bot.intake.leases import POLLER, SENDER, LeaseKeeper, instance_name
@@ -140,6 +141,7 @@ class Runtime:
             asyncio.create_task(self.workers.run(self._stop)),
             asyncio.create_task(self._keep_leases()),
             asyncio.create_task(self._clock_work()),
+            asyncio.create_task(build_exports_forever(self.core, self._stop, delivered=self.sender.wake.set)),
         ]
         await self._start_intake()
         log.info(

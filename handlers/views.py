@@ -64,9 +64,16 @@ class Hazard:
     life_or_fire: bool  # the emergency numbers belong in the answer
 
 
-def urgent_reason(urgent_words: Sequence[str]) -> Hazard | None:
-    """What makes an urgent report urgent, named as a person would say it; None when no rule names it."""
+def urgent_reason(urgent_words: Sequence[str], named: str | None = None) -> Hazard | None:
+    """What makes an urgent report urgent, named as a person would say it; None when nothing names it.
+
+    `named` is the classifier's own name for the hazard (stored with the ticket); the word table covers
+    tickets filed before it had one, and says whether life or fire is at stake.
+    """
     said = "".join(urgent_words)
+    if named:
+        life_or_fire = next((life for _, reason, life in texts.URGENT_REASONS if reason == named), True)
+        return Hazard(named, life_or_fire)
     for hint, reason, life_or_fire in texts.URGENT_REASONS:
         if hint in said:
             return Hazard(reason, life_or_fire)

@@ -9,7 +9,7 @@ from nlp.classifier import Classifier, load_classifier, load_default_classifier
 from nlp.location import Location, extract_location
 from nlp.normalize import normalize
 from nlp.result import Classification, Match
-from nlp.similarity import DUPLICATE_THRESHOLD, similarity
+from nlp.similarity import DUPLICATE_THRESHOLD, ReportTerms, report_terms, similarity, terms_similarity
 from nlp.taxonomy import Category, Taxonomy, TaxonomyError, load_taxonomy
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "Classifier",
     "Location",
     "Match",
+    "ReportTerms",
     "Taxonomy",
     "TaxonomyError",
     "extract_location",
@@ -26,5 +27,7 @@ __all__ = [
     "load_default_classifier",
     "load_taxonomy",
     "normalize",
+    "report_terms",
     "similarity",
+    "terms_similarity",
 ]

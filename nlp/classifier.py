@@ -14,6 +14,7 @@ from nlp.phonetic import reading_table
 from nlp.result import Classification, Match
 from nlp.segment import Segmenter
 from nlp.taxonomy import Taxonomy, configured_taxonomy_path, load_taxonomy
+from nlp.urgency import Danger, Grammar
 
 
 @cache
@@ -35,6 +36,12 @@ class Classifier:
         vocabularies = [category.vocabulary for category in taxonomy.categories]
         vocabularies.append(taxonomy.urgency.vocabulary)
         fuzzy = self._settings.fuzzy
+        grammar = taxonomy.urgency.grammar
+        # The urgency grammar's hazards and signals share the one index (one scan, one typo search) in slots
+        # of their own.
+        self._grammar = Grammar(grammar, taxonomy.urgency.vocabulary) if grammar is not None else None
+        if self._grammar is not None:
+            vocabularies.extend(self._grammar.vocabularies)
         self._index = TermIndex(vocabularies, reading_table() if fuzzy else None)
         self._segmenter = (segmenter or shared_segmenter()) if fuzzy else None
         self._category_terms = frozenset(
@@ -43,19 +50,55 @@ class Classifier:
         self._urgency_terms = frozenset(
             term for term, uses in self._index.uses.items() if any(u.slot == self._urgency_slot for u in uses)
         )
+        self._main_terms = self._category_terms | self._urgency_terms | frozenset(self._index.negative)
+        self._urgency_negative = frozenset(k.text for k in taxonomy.urgency.vocabulary.negative)
 
     def classify(self, text: str) -> Classification:
         settings = self._settings
         norm = normalize_prefix(text, settings.max_chars)
         found = self._index.find_exact(norm)
         if self._segmenter is not None and norm:
-            found += self._index.find_typos(mask_locations(norm), found, self._segmenter)
+            # Only category and urgency keywords mark text as covered, so the grammar's words never hide
+            # a keyword's typo.
+            covered = found if self._grammar is None else [h for h in found if h.term in self._main_terms]
+            found += self._index.find_typos(mask_locations(norm), covered, self._segmenter)
         hits = [hit for hit in found if hit.term in self._index.uses]
         category_hits = [hit for hit in hits if hit.term in self._category_terms]
         urgency_hits = [hit for hit in hits if hit.term in self._urgency_terms]
         if settings.longest_match:
             category_hits = keep_longest(category_hits)
             urgency_hits = keep_longest(urgency_hits)
+        danger = None
+        if self._grammar is not None and norm:
+            # The urgency grammar ignores what an urgency negative word covers (打不着火 holds 着火) and
+            # signals inside a longer category keyword (落水 in 落水管).
+            negative = self._urgency_negative
+            blocked = [(hit.start, hit.end) for hit in found if hit.term in negative] if negative else []
+            danger = self._grammar.evaluate(norm, found, blocked, category_hits, bool(urgency_hits))
+        lowered_words: list[str] = []
+        if urgency_hits:
+            # An urgency word inside a longer category keyword is that keyword (落水 in 落水管).
+            by_start: dict[int, int] = {}
+            for c in category_hits:
+                by_start[c.start] = max(by_start.get(c.start, 0), c.end)
+            urgency_hits = [
+                hit
+                for hit in urgency_hits
+                if not any(
+                    by_start.get(start, 0) >= hit.end and by_start[start] - start > hit.end - hit.start
+                    for start in range(max(0, hit.start - 8), hit.start + 1)
+                )
+            ]
+        if danger is not None and urgency_hits:
+            kept = []
+            for hit in urgency_hits:
+                if danger.lowered(hit.start):
+                    lowered_words.extend(
+                        use.label for use in self._index.uses[hit.term] if use.slot == self._urgency_slot
+                    )
+                else:
+                    kept.append(hit)
+            urgency_hits = kept
 
         scores = [0.0] * (self._urgency_slot + 1)
         matches: list[Match] = []
@@ -64,6 +107,11 @@ class Classifier:
         for slot, label, weight, how, surface in self._contributions(
             category_hits, urgency_hits, negatives, norm
         ):
+            if slot == self._urgency_slot and weight > 0 and danger is not None:
+                phrase_at = norm.find(surface.split("+", 1)[0]) if "+" in surface else -1
+                if phrase_at >= 0 and danger.lowered(phrase_at):
+                    lowered_words.append(label)
+                    continue
             scores[slot] += weight
             if slot == self._urgency_slot:
                 if weight > 0:
@@ -78,7 +126,7 @@ class Classifier:
                         found=surface,
                     )
                 )
-        return self._result(scores, matches, urgent_words, norm)
+        return self._result(scores, matches, urgent_words, norm, danger, lowered_words)
 
     def _contributions(
         self, category_hits: list[Hit], urgency_hits: list[Hit], negatives: set[str], norm: str
@@ -114,7 +162,13 @@ class Classifier:
                 yield use.slot, use.label, use.weight, EXACT, term
 
     def _result(
-        self, scores: list[float], matches: list[Match], urgent_words: list[str], norm: str
+        self,
+        scores: list[float],
+        matches: list[Match],
+        urgent_words: list[str],
+        norm: str,
+        danger: Danger | None = None,
+        lowered_words: list[str] | None = None,
     ) -> Classification:
         settings = self._settings
         category_scores = [max(0.0, score) for score in scores[: self._urgency_slot]]
@@ -134,6 +188,14 @@ class Classifier:
         rank = {cid: position for position, (cid, _) in enumerate(top)}
         matches.sort(key=lambda m: (rank.get(m.category, len(rank)), -m.weight))
         urgent = scores[self._urgency_slot] >= self.taxonomy.urgency.threshold
+        reason = None
+        lowered: tuple[str, ...] = ()
+        if danger is not None:
+            urgent_words = urgent_words + [words for _, words in danger.matches]
+            urgent = urgent or bool(danger.matches)
+            lowered = tuple(dict.fromkeys([*danger.cues, *(lowered_words or ())]))
+        if urgent:
+            reason = self._reason(urgent_words, danger)
         return Classification(
             category=self._ids[best],
             category_name=self._names[best][1],
@@ -145,7 +207,23 @@ class Classifier:
             urgent_words=tuple(dict.fromkeys(urgent_words)),
             location=extract_location(norm),
             names=self._names,
+            urgent_reason=reason,
+            urgent_lowered=lowered if not urgent else (),
         )
+
+    def _reason(self, urgent_words: list[str], danger: Danger | None) -> str | None:
+        """The hazards' plain words (燃气泄漏、有人被困), in the order the taxonomy lists them."""
+        grammar = self._grammar
+        if grammar is None:
+            return None
+        # The grammar's hazards when it found any; otherwise what the urgency keywords speak of.
+        found = {hazard for hazard, _ in danger.matches} if danger is not None else set()
+        if not found:
+            found = {h for h in map(grammar.keyword_hazard.get, urgent_words) if h is not None}
+        if not found:
+            return grammar.default_reason
+        reasons = [grammar.reasons[h] for h in sorted(found)]
+        return "、".join(dict.fromkeys(reasons))
 
 
 def _strength(hit: Hit) -> float:

@@ -98,6 +98,15 @@ def _check(path: str) -> int:
     )
     for category in taxonomy.categories:
         print(f"  {category.id:<12} {category.name}  ({len(category.vocabulary)} 条)")
+    grammar = taxonomy.urgency.grammar
+    if grammar is not None:
+        print(
+            f"紧急语法: {len(grammar.hazards)} 种危险, {len(grammar.states)} 种状态, "
+            f"{len(grammar.exposure)} 种暴露, {len(grammar.rules)} 条规则, {len(grammar.lowering)} 种降级, "
+            f"窗口 {grammar.window} 字"
+        )
+        reasons = "、".join(dict.fromkeys(hazard.reason for hazard in grammar.hazards))
+        print(f"  紧急原因: {reasons}")
     return 0
 
 
@@ -117,6 +126,7 @@ def _classify(args: argparse.Namespace) -> int:
                 "matched": [[m.keyword, m.category, m.weight, m.how, m.found] for m in result.matched],
                 "urgent": result.urgent,
                 "urgent_words": result.urgent_words,
+                "urgent_reason": result.urgent_reason,
                 "location": None
                 if result.location is None
                 else {

@@ -19,12 +19,13 @@ _DIGITS = {
     "八": 8,
     "九": 9,
 }
-_CN_NUMBER = "[零〇一二三四五六七八九十百]+"
+# Bounded: an unbounded run made long numeral strings quadratic ("三" × 1,000), and no address needs more.
+_CN_NUMBER = "(?<![零〇一二三四五六七八九十百])[零〇一二三四五六七八九十百]{1,6}"
 _NUMBER = rf"(?:\d{{1,3}}|{_CN_NUMBER})"
 
 _DASHED = re.compile(r"(?<![\d.])(\d{1,2})-(\d{1,2})-(\d{3,4})(?![\d.])")
 _AREA = re.compile(
-    rf"(?<![a-z\d])([a-z]\d?|\d{{1,2}}|[一二三四五六七八九十]+|[东南西北中])\s?区|(?<![星学])({_NUMBER})\s?期"
+    rf"(?<![a-z\d])([a-z]\d?|\d{{1,2}}|[一二三四五六七八九十]{{1,4}}|[东南西北中])\s?区|(?<![星学])({_NUMBER})\s?期"
 )
 _BUILDING = re.compile(rf"(?<![a-z\d])([a-z]\d?|{_NUMBER})\s?(号楼|栋|幢|座)")
 _UNIT = re.compile(rf"(?<![a-z\d])({_NUMBER}|[a-z]|[东西南北中])\s?单元")

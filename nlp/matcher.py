@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -36,6 +37,8 @@ MIN_FUZZY_LEN = 4
 # Inserted or dropped characters are only accepted in long keywords, where the rest still says enough.
 MIN_INDEL_LEN = 5
 MAX_TYPO_LEN = 8
+# Character pairs whose typo gates are remembered (a few MB at most); the memo starts over when full.
+MAX_PAIR_GATES = 100_000
 
 _HAN = re.compile(r"^[\u3400-\u9fff]+$")
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
@@ -49,6 +52,20 @@ class Use:
     slot: int
     weight: float
     label: str
+
+
+@dataclass(frozen=True, slots=True)
+class _PairGate:
+    """For one character pair: lengths of keywords whose sound starts like it, and keywords starting or
+    ending with it (candidates for one edit)."""
+
+    sound: tuple[int, ...]
+    # (window length, keywords one edit from a window of that length)
+    first: tuple[tuple[int, tuple[str, ...]], ...]
+    last: tuple[tuple[int, tuple[str, ...]], ...]
+
+
+_UNSEEN = _PairGate((), (), ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +93,10 @@ class TermIndex:
             for keyword in vocabulary.negative:
                 self.negative.setdefault(keyword.text, []).append(Use(slot, -keyword.weight, keyword.label))
             self.phrases.extend((slot, phrase) for phrase in vocabulary.phrases)
+        # Phrases by first part, each with its place in ``phrases`` so they are still found in that order.
+        self.phrases_by_first: dict[str, list[int]] = {}
+        for position, (_, phrase) in enumerate(self.phrases):
+            self.phrases_by_first.setdefault(phrase.parts[0], []).append(position)
         terms = set(self.uses) | set(self.negative)
         # Latin and digit terms must stand alone: 110 is not in 1102, tv is not in ktv.
         self.bounded = frozenset(
@@ -94,6 +115,11 @@ class TermIndex:
         self.edit_first: dict[str, list[str]] = {}
         self.edit_last: dict[str, list[str]] = {}
         self.sound_lengths: set[int] = set()
+        # Sound prefix → the lengths of keywords starting with it (in ``sound_lengths`` order), and the
+        # per-pair gate answers of ``_typos_in_run``, worked out once per character pair and kept.
+        self.sound_prefix_lengths: dict[tuple[str, ...], tuple[int, ...]] = {}
+        self._pair_gates: dict[str, _PairGate | None] = {}
+        self._alike: dict[str, bool] = {}
         if readings is not None:
             self._index_typos(readings)
 
@@ -110,6 +136,28 @@ class TermIndex:
                 # characters in place, so these two indexes find every candidate window.
                 self.edit_first.setdefault(term[:2], []).append(term)
                 self.edit_last.setdefault(term[-2:], []).append(term)
+        lengths_by_prefix: dict[tuple[str, ...], set[int]] = {}
+        for key, terms in self.by_sound.items():
+            lengths_by_prefix.setdefault(key[:2], set()).update(len(term) for term in terms)
+        self.sound_prefix_lengths = {
+            prefix: tuple(n for n in self.sound_lengths if n in lengths)
+            for prefix, lengths in lengths_by_prefix.items()
+        }
+
+    def _pair_gate(self, pair: str) -> _PairGate | None:
+        """What a window starting (or, for one edit, ending) with ``pair`` may be a typo of; None: nothing."""
+        readings = self.readings or {}
+        sound: tuple[int, ...] = ()
+        if pair not in self.exact_prefixes:
+            key = (readings.get(pair[0], ("?",))[0], readings.get(pair[1], ("?",))[0])
+            sound = self.sound_prefix_lengths.get(key, ())
+        first = _by_window_length(self.edit_first.get(pair, ()))
+        last = _by_window_length(self.edit_last.get(pair, ()))
+        gate = _PairGate(sound, first, last) if sound or first or last else None
+        if len(self._pair_gates) >= MAX_PAIR_GATES:
+            self._pair_gates.clear()
+        self._pair_gates[pair] = gate
+        return gate
 
     def find_exact(self, text: str) -> list[Hit]:
         hits: list[Hit] = []
@@ -122,15 +170,24 @@ class TermIndex:
             candidates = by_prefix.get(text[i : i + 2])
             if candidates:
                 for term in candidates:
-                    end = i + len(term)
-                    if text.startswith(term, i) and (term not in bounded or _stands_alone(text, i, end)):
-                        hits.append(Hit(term, i, end, EXACT, 1.0, term))
+                    if text.startswith(term, i):
+                        end = i + len(term)
+                        if term not in bounded or _stands_alone(text, i, end):
+                            hits.append(Hit(term, i, end, EXACT, 1.0, term))
         return hits
 
     def find_phrases(self, text: str, window: int) -> Iterator[tuple[int, Phrase]]:
-        for slot, phrase in self.phrases:
+        # Many phrases share a first part (漏水 …); each distinct first part is looked for once.
+        found = sorted(
+            position
+            for part, positions in self.phrases_by_first.items()
+            if part in text
+            for position in positions
+        )
+        for position in found:
+            slot, phrase = self.phrases[position]
             parts = phrase.parts
-            if parts[0] in text and parts[1] in text and _phrase_span_fits(text, parts, window):
+            if parts[1] in text and _phrase_span_fits(text, parts, window):
                 yield slot, phrase
 
     def find_typos(self, text: str, covered: list[Hit], segmenter: Segmenter) -> list[Hit]:
@@ -162,37 +219,66 @@ class TermIndex:
         in a keyword of four or more characters leaves its first two or its last two characters in place.
         Only a run with a candidate is segmented, which most messages never need.
         """
-        readings = self.readings or {}
+        gates = self._pair_gates
         size = len(run)
-        primary = [readings.get(char, ("?",))[0] for char in run]
-        pairs = [run[i : i + 2] for i in range(size - 1)]
-        free_before = [0]
-        for flag in free:
-            free_before.append(free_before[-1] + flag)
+        found: list[tuple[int, _PairGate]] = []
+        for i in range(size - 1):
+            pair = run[i : i + 2]
+            gate = gates.get(pair, _UNSEEN)
+            if gate is _UNSEEN:
+                gate = self._pair_gate(pair)
+            if gate is not None:
+                found.append((i, gate))
+        if not found:
+            return
+        free_before = [0, *accumulate(free)]
         candidates: list[tuple[int, int, str, list[int], str, float]] = []
-        for i, pair in enumerate(pairs):
-            if (primary[i], primary[i + 1]) not in self.sound_prefixes or pair in self.exact_prefixes:
-                continue
-            for length in self.sound_lengths:
+        primary: list[str] | None = None
+        by_sound = self.by_sound
+        for i, gate in found:
+            for length in gate.sound:
                 end = i + length
                 if end > size or free_before[end] == free_before[i]:
                     continue
+                if primary is None:
+                    readings = self.readings or {}
+                    primary = [readings.get(char, ("?",))[0] for char in run]
                 window = run[i:end]
-                for term in self.by_sound.get(tuple(primary[i:end]), ()):
+                for term in by_sound.get(tuple(primary[i:end]), ()):
                     diffs = [k for k in range(length) if window[k] != term[k]]
                     if diffs and 2 * len(diffs) <= length:
                         candidates.append((i, end, term, diffs, PINYIN, 1.0))
         spans: set[tuple[int, int, str]] = set()
-        for i, pair in enumerate(pairs):
-            for term in self.edit_first.get(pair, ()):
-                spans.update((i, i + n, term) for n in _edit_lengths(term) if i + n <= size)
-            for term in self.edit_last.get(pair, ()):
-                spans.update((i + 2 - n, i + 2, term) for n in _edit_lengths(term) if i + 2 - n >= 0)
+        for i, gate in found:
+            # The window starts like these keywords, so only its end needs the quick test of _one_edit.
+            for n, terms in gate.first:
+                end = i + n
+                if end <= size and free_before[end] != free_before[i]:
+                    window = run[i:end]
+                    last, head = window[-1], window[:-1]
+                    for term in terms:
+                        if last == term[-1] or term.startswith(head) or window.startswith(term[:-1]):
+                            spans.add((i, end, term))
+            end = i + 2
+            for n, terms in gate.last:
+                start = end - n
+                if start >= 0 and free_before[end] != free_before[start]:
+                    window = run[start:end]
+                    first, tail = window[0], window[1:]
+                    for term in terms:
+                        if first == term[0] or term.endswith(tail) or window.endswith(term[1:]):
+                            spans.add((start, end, term))
         for start, end, term in sorted(spans):
-            if free_before[end] != free_before[start]:
-                edit = self._one_edit(run[start:end], term)
-                if edit is not None:
-                    candidates.append((start, end, term, *edit))
+            edit = self._one_edit(run[start:end], term)
+            if edit is not None:
+                candidates.append((start, end, term, *edit))
+        # A window that is a common word of its own is no typo (see _typo_is_plausible); dropping those first
+        # spares segmenting a run none of whose candidates could pass.
+        candidates = [
+            candidate
+            for candidate in candidates
+            if segmenter.word_frequency(run[candidate[0] : candidate[1]]) < COMMON_WORD_FREQ
+        ]
         if not candidates:
             return
         tokens = segmenter.cut(run)
@@ -210,6 +296,13 @@ class TermIndex:
 
     def _one_edit(self, window: str, term: str) -> tuple[list[int], str, float] | None:
         """(changed positions, how, similarity) if ``term`` is one similar-sounding edit from ``window``."""
+        # One edit leaves the first characters equal unless it is at the front, and the last ones unless it
+        # is at the end: a cheap test that turns most candidate windows away before any edit distance.
+        if not (
+            (window[0] == term[0] or term.endswith(window[1:]) or window.endswith(term[1:]))
+            and (window[-1] == term[-1] or term.startswith(window[:-1]) or window.startswith(term[:-1]))
+        ):
+            return None
         # A window that contains the whole keyword (or lies inside it) is an exact match plus or minus a
         # neighbouring character, not a typo.
         if term in window or window in term or Levenshtein.distance(window, term, score_cutoff=1) > 1:
@@ -236,10 +329,17 @@ class TermIndex:
         return not set(readings.get(a, ())).isdisjoint(readings.get(b, ("?",)))
 
     def _sounds_alike(self, a: str, b: str) -> bool:
+        known = self._alike.get(a + b)
+        if known is not None:
+            return known
         readings = self.readings or {}
         first = {_fuzzy_syllable(r) for r in readings.get(a, ())}
         second = {_fuzzy_syllable(r) for r in readings.get(b, ())}
-        return any(_close(x, y) for x in first for y in second)
+        alike = any(_close(x, y) for x in first for y in second)
+        if len(self._alike) >= MAX_PAIR_GATES:
+            self._alike.clear()
+        self._alike[a + b] = alike
+        return alike
 
     @staticmethod
     def _typo_is_plausible(window: str, tokens: list[str], diffs: list[int], segmenter: Segmenter) -> bool:
@@ -318,6 +418,14 @@ def _edit_lengths(term: str) -> tuple[int, ...]:
     return (size - 1, size, size + 1) if size >= MIN_INDEL_LEN else (size,)
 
 
+def _by_window_length(terms: Iterable[str]) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    groups: dict[int, list[str]] = {}
+    for term in terms:
+        for n in _edit_lengths(term):
+            groups.setdefault(n, []).append(term)
+    return tuple((n, tuple(group)) for n, group in sorted(groups.items()))
+
+
 def _phrase_span_fits(text: str, parts: tuple[str, ...], window: int) -> bool:
     """True if every part occurs and some choice of occurrences spans at most ``window`` characters."""
     positions: list[list[int]] = []
@@ -360,7 +468,9 @@ def keep_longest(hits: list[Hit]) -> list[Hit]:
             index += 1
         group = [hit for hit in group if reach[hit.start] < hit.end]
         for hit in group:
-            for position in range(hit.start, hit.end):
-                reach[position] = max(reach[position], hit.end)
+            end = hit.end
+            for position in range(hit.start, end):
+                if reach[position] < end:
+                    reach[position] = end
         kept.extend(group)
     return kept

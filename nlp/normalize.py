@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from functools import cache
+from importlib import resources
 
 import opencc
 
@@ -48,12 +50,46 @@ def _clean_char(match: re.Match[str]) -> str:
     return _replacement(match.group())
 
 
+DIALECT_FILE = "dialect.toml"
+
+
+@cache
+def dialect_forms() -> dict[str, str]:
+    """Dialect or colloquial form → standard Mandarin (``dialect.toml``); ``keep`` words map to themselves."""
+    data = tomllib.loads(resources.files(__package__).joinpath(DIALECT_FILE).read_text("utf-8"))
+    forms = {word: word for word in data.get("keep", [])}
+    forms.update(data["forms"])
+    return forms
+
+
+@cache
+def _dialect_pattern() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a cheap gate: any character that starts a form, the forms longest first)."""
+    forms = dialect_forms()
+    starts = "".join(sorted({re.escape(form[0]) for form in forms}))
+    alternatives = "|".join(re.escape(form) for form in sorted(forms, key=lambda f: (-len(f), f)))
+    return re.compile(f"[{starts}]"), re.compile(alternatives)
+
+
+def _standard_form(match: re.Match[str]) -> str:
+    return dialect_forms()[match.group()]
+
+
+def standardize_dialect(text: str) -> str:
+    """Cantonese, Northern and other colloquial forms in normalised ``text`` → standard Mandarin."""
+    gate, pattern = _dialect_pattern()
+    if gate.search(text) is None:
+        return text
+    return pattern.sub(_standard_form, text)
+
+
 def normalize(text: str) -> str:
     """Return ``text`` in the canonical form all matching is done on.
 
     Full-width forms become half-width (NFKC), Traditional becomes Simplified (OpenCC t2s), letters are
     lower-cased, emoji and control characters are dropped, runs of punctuation collapse to their first
-    mark and whitespace collapses (spaces between two Chinese characters are removed).
+    mark and whitespace collapses (spaces between two Chinese characters are removed), and dialect and
+    colloquial forms become standard Mandarin (``dialect.toml``: 冇 → 没, 咋 → 怎么).
     """
     if not text:
         return ""
@@ -63,7 +99,7 @@ def normalize(text: str) -> str:
     text = text.lower()
     text = _PUNCT_RUN.sub(r"\1", text)
     text = _SPACES.sub(" ", text).strip()
-    return _SPACE_BETWEEN_HAN.sub("", text)
+    return standardize_dialect(_SPACE_BETWEEN_HAN.sub("", text))
 
 
 # Raw input beyond this multiple of the limit is never looked at, so a 100 KB paste costs no more than a long

@@ -39,6 +39,9 @@ class Classification:
     False when the text gave too little signal (then show the guess to staff rather than trust it).
     ``top`` holds up to three (category id, score) pairs with a positive score, best first (only the
     fallback with score 0 when nothing matched).
+    ``urgent_reason`` names the danger in plain words when urgent ("燃气泄漏", "有人被困"; several are
+    joined with "、"), ``urgent_words`` the words it was found by (for staff), and ``urgent_lowered`` the cues
+    that made an urgent-sounding message not urgent (a negation, a near miss that is over, a warning).
     """
 
     category: str
@@ -51,6 +54,8 @@ class Classification:
     urgent_words: tuple[str, ...]
     location: Location | None
     names: tuple[tuple[str, str], ...] = ()
+    urgent_reason: str | None = None
+    urgent_lowered: tuple[str, ...] = ()
 
     def matches_for(self, category_id: str) -> tuple[Match, ...]:
         return tuple(match for match in self.matched if match.category == category_id)
@@ -75,9 +80,15 @@ class Classification:
                 )
         if not self.matched:
             lines.append("命中: 无（没有找到任何关键词）")
-        urgent = f"是 — {'、'.join(self.urgent_words)}" if self.urgent else "否"
+        if self.urgent:
+            reason = f"{self.urgent_reason}（{'、'.join(self.urgent_words)}）" if self.urgent_reason else ""
+            urgent = f"是 — {reason or '、'.join(self.urgent_words)}"
+        else:
+            urgent = "否"
         if not self.urgent and self.urgent_words:
             urgent += f"（有提示词 {'、'.join(self.urgent_words)}，未达阈值）"
+        if not self.urgent and self.urgent_lowered:
+            urgent += f"（已降级: {'；'.join(self.urgent_lowered)}）"
         lines.append(f"紧急: {urgent}")
         lines.append(f"位置: {self.location}" if self.location else "位置: 未识别")
         return "\n".join(lines)

@@ -89,9 +89,75 @@ class Category:
 
 
 @dataclass(frozen=True, slots=True)
+class TermGroup:
+    """A named list of terms in the urgency grammar: a live state, an exposure or a lowering cue."""
+
+    id: str
+    terms: tuple[Keyword, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Hazard:
+    """Something dangerous (gas, fire, a falling object...): ``reason`` is what staff and residents read.
+
+    ``terms`` name the hazard and need a live state nearby; ``signals`` are urgent on their own.
+    """
+
+    id: str
+    reason: str
+    terms: tuple[Keyword, ...]
+    signals: tuple[Keyword, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UrgencyRule:
+    """A hazard term with one of ``states`` nearby is urgent (also needing one of ``exposure``, if given)."""
+
+    hazard: str
+    states: tuple[str, ...]
+    exposure: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Lowering:
+    """Cues that make a danger not live: a negation, a near miss that is over, a hypothetical, a warning.
+
+    ``scope``: ``before`` (from the cue to ``reach`` characters after it: 没有漏, 不咬人), ``clause``
+    (between commas), ``sentence`` or ``message``. With ``with_terms``, one of them must share the scope.
+    """
+
+    id: str
+    terms: tuple[Keyword, ...]
+    scope: str
+    reach: int = 0
+    with_terms: tuple[Keyword, ...] = ()
+
+
+LOWERING_SCOPES = ("before", "clause", "sentence", "message")
+
+
+@dataclass(frozen=True, slots=True)
+class UrgencyGrammar:
+    window: int
+    exposure_window: int
+    default_reason: str
+    hazards: tuple[Hazard, ...]
+    states: tuple[TermGroup, ...]
+    exposure: tuple[TermGroup, ...]
+    rules: tuple[UrgencyRule, ...]
+    lowering: tuple[Lowering, ...]
+
+    def __len__(self) -> int:
+        return (
+            len(self.hazards) + len(self.states) + len(self.exposure) + len(self.rules) + len(self.lowering)
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Urgency:
     vocabulary: Vocabulary
     threshold: float
+    grammar: UrgencyGrammar | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,11 +395,162 @@ class _Reader:
         return Sla(**values)
 
     def urgency(self, raw: dict[str, Any]) -> Urgency:
-        self.known_keys(raw, ("threshold", "keywords", "phrases", "negative"), "[urgency]")
+        self.known_keys(raw, ("threshold", "keywords", "phrases", "negative", "grammar"), "[urgency]")
         threshold = self.number(
             raw.get("threshold", 1.0), "[urgency] threshold", minimum=0, inclusive=False, what="threshold"
         )
-        return Urgency(vocabulary=self.vocabulary(raw, "urgency"), threshold=threshold)
+        grammar = None
+        if "grammar" in raw:
+            grammar = self.grammar(self.table(raw["grammar"], "[urgency.grammar]"))
+        return Urgency(vocabulary=self.vocabulary(raw, "urgency"), threshold=threshold, grammar=grammar)
+
+    def grammar(self, raw: dict[str, Any]) -> UrgencyGrammar:
+        entry = "[urgency.grammar]"
+        keys = (
+            "window",
+            "exposure_window",
+            "default_reason",
+            "hazards",
+            "states",
+            "exposure",
+            "rules",
+            "lowering",
+        )
+        self.known_keys(raw, keys, entry)
+        window = self.integer(raw.get("window", 10), f"{entry} window", minimum=1)
+        exposure_window = self.integer(raw.get("exposure_window", 30), f"{entry} exposure_window", minimum=1)
+        default_reason = self.string(raw.get("default_reason", "紧急情况"), f"{entry} default_reason")
+        hazards = []
+        for hid, item in self.table(raw.get("hazards", {}), f"{entry} hazards").items():
+            where = f"[urgency.grammar.hazards.{hid}]"
+            item = self.table(item, where)
+            self.known_keys(item, ("reason", "terms", "signals"), where)
+            if "reason" not in item:
+                raise self.fail(where, 'missing reason (plain words for staff, e.g. reason = "燃气泄漏")')
+            hazards.append(
+                Hazard(
+                    id=hid,
+                    reason=self.string(item["reason"], f"{where} reason"),
+                    terms=self.term_list(item.get("terms"), f"{where} terms"),
+                    signals=self.term_list(item.get("signals", []), f"{where} signals", allow_empty=True),
+                )
+            )
+        if not hazards:
+            raise self.fail(
+                f"{entry} hazards", "no hazards defined; add at least one [urgency.grammar.hazards.<id>]"
+            )
+        states = self.groups(raw.get("states", {}), "states")
+        exposure = self.groups(raw.get("exposure", {}), "exposure")
+        known = {
+            "hazard": {h.id for h in hazards},
+            "state": {g.id for g in states},
+            "exposure": {g.id for g in exposure},
+        }
+        rules = []
+        raw_rules = raw.get("rules", [])
+        if not isinstance(raw_rules, list) or not raw_rules:
+            raise self.fail(f"{entry} rules", "needs one or more [[urgency.grammar.rules]] tables")
+        for number, item in enumerate(raw_rules, 1):
+            where = f"[[urgency.grammar.rules]] #{number}"
+            item = self.table(item, where)
+            self.known_keys(item, ("hazard", "states", "exposure"), where)
+            hazard = self.string(item.get("hazard"), f"{where} hazard")
+            if hazard not in known["hazard"]:
+                raise self.fail(
+                    f"{where} hazard",
+                    f"unknown hazard {hazard!r}; known: {', '.join(sorted(known['hazard']))}",
+                )
+            rule_states = self.id_list(item.get("states"), f"{where} states", known["state"], "state")
+            rule_exposure = self.id_list(
+                item.get("exposure", []), f"{where} exposure", known["exposure"], "exposure", allow_empty=True
+            )
+            rules.append(UrgencyRule(hazard=hazard, states=rule_states, exposure=rule_exposure))
+        lowering = []
+        for lid, item in self.table(raw.get("lowering", {}), f"{entry} lowering").items():
+            where = f"[urgency.grammar.lowering.{lid}]"
+            item = self.table(item, where)
+            self.known_keys(item, ("terms", "scope", "reach", "with"), where)
+            scope = item.get("scope")
+            if scope not in LOWERING_SCOPES:
+                raise self.fail(
+                    f"{where} scope", f"must be one of {', '.join(LOWERING_SCOPES)} (got {scope!r})"
+                )
+            reach = 0
+            if scope == "before":
+                reach = self.integer(item.get("reach", 4), f"{where} reach", minimum=1)
+            elif "reach" in item:
+                raise self.fail(f"{where} reach", 'only used with scope = "before"')
+            lowering.append(
+                Lowering(
+                    id=lid,
+                    terms=self.term_list(item.get("terms"), f"{where} terms"),
+                    scope=scope,
+                    reach=reach,
+                    with_terms=self.term_list(item.get("with", []), f"{where} with", allow_empty=True),
+                )
+            )
+        return UrgencyGrammar(
+            window=window,
+            exposure_window=exposure_window,
+            default_reason=default_reason,
+            hazards=tuple(hazards),
+            states=states,
+            exposure=exposure,
+            rules=tuple(rules),
+            lowering=tuple(lowering),
+        )
+
+    def groups(self, raw: Any, kind: str) -> tuple[TermGroup, ...]:
+        groups = []
+        for gid, item in self.table(raw, f"[urgency.grammar] {kind}").items():
+            where = f"[urgency.grammar.{kind}.{gid}]"
+            item = self.table(item, where)
+            self.known_keys(item, ("terms",), where)
+            groups.append(TermGroup(id=gid, terms=self.term_list(item.get("terms"), f"{where} terms")))
+        return tuple(groups)
+
+    def id_list(
+        self, value: Any, entry: str, known: set[str], kind: str, *, allow_empty: bool = False
+    ) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(
+                entry,
+                f"must be a list of {kind} ids (got {_describe(value) if value is not None else 'nothing'})",
+            )
+        if not value and not allow_empty:
+            raise self.fail(entry, f"is empty; name at least one {kind}")
+        for item in value:
+            if item not in known:
+                raise self.fail(
+                    entry, f"unknown {kind} {item!r}; known: {', '.join(sorted(known)) or 'none'}"
+                )
+        return tuple(value)
+
+    def term_list(self, value: Any, entry: str, *, allow_empty: bool = False) -> tuple[Keyword, ...]:
+        if value is None:
+            raise self.fail(entry, 'missing; give a list of terms, e.g. terms = ["燃气", "煤气"]')
+        if not isinstance(value, list):
+            raise self.fail(entry, f"must be a list of terms, got {_describe(value)}")
+        if not value and not allow_empty:
+            raise self.fail(entry, "is empty; give at least one term")
+        seen: dict[str, str] = {}
+        terms = []
+        for label in value:
+            if not isinstance(label, str):
+                raise self.fail(entry, f"terms must be strings (got {label!r})")
+            text = normalize(label)
+            if not text:
+                raise self.fail(
+                    f"{entry} {label!r}",
+                    "is empty after normalisation (emoji, spaces and symbols are dropped)",
+                )
+            if text in seen:
+                raise self.fail(
+                    f"{entry} {label!r}", f"is the same as {seen[text]!r} after normalisation; keep one"
+                )
+            seen[text] = label
+            terms.append(Keyword(text=text, weight=1.0, label=label))
+        return tuple(terms)
 
     def category(self, category_id: str, raw: Any, sla: Sla) -> Category:
         entry = f"category {category_id!r}"

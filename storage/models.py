@@ -107,7 +107,22 @@ class Chat(SQLModel, table=True):
 
 class Ticket(SQLModel, table=True):
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_tickets_status_created", "status", "created_at"),
+        # /stats: the window's counts by state, category and building read this index alone.
+        Index("ix_tickets_created_counts", "created_at", "status", "category", "building_id"),
+        Index("ix_tickets_accepted", "accepted_at", "status", "created_at"),
+        Index("ix_tickets_resolved", "resolved_at", "status", "created_at"),
+        Index("ix_tickets_rated", "rated_at", "rating"),
+        # The overdue rule, per state: /tickets 超时 and the count /stats shows.
+        Index("ix_tickets_status_accept_due", "status", "accept_due_at"),
+        Index("ix_tickets_status_resolve_due", "status", "resolve_due_at"),
+        # /tickets filters: each with the state, newest first.
+        Index("ix_tickets_building_status", "building_id", "status", "id"),
+        Index("ix_tickets_category_status", "category", "status", "id"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status", "id"),
+        Index("ix_tickets_urgent_status", "urgent", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     building_id: int | None = Field(default=None, foreign_key="buildings.id")
@@ -131,6 +146,7 @@ class Ticket(SQLModel, table=True):
     matched: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     urgent: bool = False
     urgent_words: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    urgent_reason: str | None = Field(default=None, max_length=32)  # the hazard in plain words
     location: str | None = Field(default=None, max_length=64)
     held_until: datetime | None = Field(default=None, index=True)
     hold_reason: str | None = Field(default=None, max_length=16)
@@ -149,12 +165,17 @@ class Ticket(SQLModel, table=True):
     resolve_due_at: datetime | None = Field(default=None, index=True)
     accept_alerts: int = 0
     resolve_alerts: int = 0
+    # What the duplicate check needs of the report (nlp.ReportTerms as JSON), worked out once when it is
+    # filed; None for tickets filed before it was stored.
+    duplicate_terms: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class TicketEvent(SQLModel, table=True):
     """One step in a ticket's life: who moved it, when, from which state to which, and why."""
 
     __tablename__ = "ticket_events"
+    # A ticket's history in order (the export reads every ticket's in one pass).
+    __table_args__ = (Index("ix_ticket_events_ticket_at", "ticket_id", "at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
@@ -299,3 +320,26 @@ class OutboxMessage(SQLModel, table=True):
     card_for_ticket_id: int | None = Field(default=None, foreign_key="tickets.id")
     # A sender claims a row until this time before calling Telegram, so a second process leaves it alone.
     claimed_until: datetime | None = None
+
+
+class PendingExport(SQLModel, table=True):
+    """An /export asked for and not delivered yet: the file is built by a clock job from a read-only
+    snapshot, outside the transaction of the update that asked for it."""
+
+    __tablename__ = "pending_exports"
+    __table_args__ = (Index("ix_pending_exports_open", "done_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = _tg_id()
+    reply_to: int | None = None  # the /export message
+    user_id: int = _tg_id()
+    days: int
+    csv: bool = False
+    since: datetime
+    until: datetime
+    # The outbox row of the notice that it is being built (no foreign key: outbox rows may be pruned);
+    # once sent, that message is edited to the result.
+    notice_outbox_id: int | None = None
+    requested_at: datetime
+    claimed_until: datetime | None = None  # a process building it holds it until then
+    done_at: datetime | None = None

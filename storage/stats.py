@@ -1,21 +1,36 @@
 """Numbers for staff: ticket counts, response times and satisfaction over a window, and rows for export.
 
-Counts are aggregated in SQL; medians are taken in Python so the same code gives the same answer on SQLite
-and PostgreSQL (SQLite has no percentile function). A window is half-open: `since <= t < until`.
+Counts are aggregated in SQL over covering indexes (migration 0006); durations are computed in SQL and only
+their medians are taken in Python, so the same code gives the same answer on SQLite and PostgreSQL (SQLite
+has no percentile function). A window is half-open: `since <= t < until`. Exports stream from two ordered,
+narrow queries (iter_export), read from a snapshot that takes no write lock (read_snapshot).
 """
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Sequence
+import weakref
+from collections import Counter
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement
-from sqlmodel import Session, col, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, event, update
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, col, create_engine, func, select
 
-from storage.models import Building, Rating, Ticket, TicketEvent, TicketStatus, User
+from storage.models import (
+    Building,
+    OutboxMessage,
+    OutboxStatus,
+    PendingExport,
+    Rating,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    User,
+)
 
 _RESOLVED = (TicketStatus.RESOLVED, TicketStatus.RATED)  # a rated ticket was resolved first
 _STATUS_ORDER = tuple(TicketStatus)
@@ -48,9 +63,38 @@ class TicketStats:
 # reporter is never handed out, so no caller can name them by mistake.
 
 
-@dataclass(frozen=True)
-class ExportEvent:
-    event: TicketEvent
+class ExportTicket(NamedTuple):
+    """The columns of a ticket the export writes, read in one narrow query."""
+
+    id: int
+    created_at: datetime
+    location: str | None
+    category: str
+    urgent: bool
+    status: str
+    anonymous: bool
+    reporter_id: int | None  # None on an anonymous ticket
+    text: str
+    accepted_at: datetime | None
+    resolved_at: datetime | None
+    resolution_note: str | None
+    rejection_reason: str | None
+    rating: str | None
+    rating_comment: str | None
+
+
+class ExportStep(NamedTuple):
+    """One step of a ticket's history, as the export writes it."""
+
+    at: datetime
+    actor_id: int | None  # None: the bot itself, or the reporter of an anonymous ticket
+    from_status: str
+    to_status: str
+    note: str | None
+
+
+class ExportEvent(NamedTuple):
+    event: ExportStep
     # Who took the step; None when event.actor_id is None (the bot itself), when they are not on record, or
     # when `by_anonymous_reporter`.
     actor: User | None
@@ -58,13 +102,12 @@ class ExportEvent:
     by_anonymous_reporter: bool = False
 
 
-@dataclass(frozen=True)
-class ExportRow:
-    ticket: Ticket
+class ExportRow(NamedTuple):
+    ticket: ExportTicket
     building: str | None  # None: the ticket has no building
     reporter: User | None  # None when ticket.anonymous, or when not on record (then ticket.reporter_id)
-    assignee: User | None  # ticket.assignee_id's user, None when it has none
-    resolver: User | None  # ticket.resolved_by's user: who resolved it, None while it is not resolved
+    assignee: User | None  # the assignee's user, None when it has none
+    resolver: User | None  # who resolved it, None while it is not resolved
     events: tuple[ExportEvent, ...]  # oldest first
 
 
@@ -72,39 +115,45 @@ def ticket_stats(*, session: Session, since: datetime, until: datetime) -> Ticke
     since, until = _utc(since), _utc(until)
     created = _created_in(since, until) & (col(Ticket.status) != TicketStatus.MERGED)
 
+    # Each count reads a covering index (ix_tickets_status_created, ix_tickets_created_counts); buildings are
+    # counted by id and named afterwards, a handful of rows instead of a join over the window.
     by_status = _workflow_order(
         _counts(session, select(Ticket.status, func.count()).where(created).group_by(Ticket.status))
     )
     by_category = _largest_first(
         _counts(session, select(Ticket.category, func.count()).where(created).group_by(Ticket.category))
     )
-    building_query = (
-        select(Building.name, func.count())
-        .select_from(Ticket)
-        .outerjoin(Building, col(Ticket.building_id) == col(Building.id))
-        .where(created)
-        .group_by(Building.name)
+    per_building = _counts(
+        session, select(Ticket.building_id, func.count()).where(created).group_by(Ticket.building_id)
     )
-    by_building = _largest_first({name: n for name, n in session.exec(building_query)})
+    known = [b for b in per_building if b is not None]
+    names = (
+        dict(session.exec(select(Building.id, Building.name).where(col(Building.id).in_(known))).all())
+        if known
+        else {}
+    )
+    buildings: Counter[str | None] = Counter()
+    for building_id, n in per_building.items():
+        buildings[names.get(building_id)] += n  # no building, or one not on record: None, as the join had it
+    by_building = _largest_first(dict(buildings))
 
-    accepted = session.exec(
-        select(Ticket.created_at, Ticket.accepted_at).where(
-            col(Ticket.accepted_at).is_not(None),
-            col(Ticket.accepted_at) >= since,
-            col(Ticket.accepted_at) < until,
-            col(Ticket.status) != TicketStatus.MERGED,
-        )
+    # Durations are taken in SQL: only one float per ticket comes back, no datetimes to convert.
+    accept_seconds = _durations(
+        session,
+        Ticket.created_at,
+        Ticket.accepted_at,
+        col(Ticket.accepted_at) >= since,
+        col(Ticket.accepted_at) < until,
+        col(Ticket.status) != TicketStatus.MERGED,
     )
-    accept_seconds = [_seconds(start, end) for start, end in accepted]
-    resolved = session.exec(
-        select(Ticket.created_at, Ticket.resolved_at).where(
-            col(Ticket.resolved_at).is_not(None),
-            col(Ticket.resolved_at) >= since,
-            col(Ticket.resolved_at) < until,
-            col(Ticket.status).in_(_RESOLVED),
-        )
+    resolve_seconds = _durations(
+        session,
+        Ticket.created_at,
+        Ticket.resolved_at,
+        col(Ticket.resolved_at) >= since,
+        col(Ticket.resolved_at) < until,
+        col(Ticket.status).in_(_RESOLVED),
     )
-    resolve_seconds = [_seconds(start, end) for start, end in resolved]
 
     ratings = _counts(
         session,
@@ -134,7 +183,7 @@ def ticket_stats(*, session: Session, since: datetime, until: datetime) -> Ticke
         unsatisfied=unsatisfied,
         satisfaction=satisfied / rated if rated else None,
         overdue_now=overdue_count(session=session, now=until),
-        resolve_hours=sorted(s / 3600 for s in resolve_seconds),
+        resolve_hours=[s / 3600 for s in resolve_seconds],
     )
 
 
@@ -151,57 +200,158 @@ def overdue_count(*, session: Session, now: datetime) -> int:
 
 def tickets_for_export(*, session: Session, since: datetime, until: datetime) -> list[ExportRow]:
     """Every ticket created in the window (merged ones too: their state says so), oldest first."""
+    return list(iter_export(session=session, since=since, until=until))
+
+
+_EXPORT_TICKET_COLUMNS = (
+    Ticket.id,
+    Ticket.created_at,
+    Ticket.location,
+    Ticket.category,
+    Ticket.urgent,
+    Ticket.status,
+    Ticket.anonymous,
+    Ticket.reporter_id,
+    Ticket.text,
+    Ticket.accepted_at,
+    Ticket.resolved_at,
+    Ticket.resolution_note,
+    Ticket.rejection_reason,
+    Ticket.rating,
+    Ticket.rating_comment,
+)
+_BATCH = 2000  # rows taken from the driver at a time
+
+
+def iter_export(*, session: Session, since: datetime, until: datetime) -> Iterator[ExportRow]:
+    """tickets_for_export as a stream: two ordered queries walked side by side, no ORM object per row.
+
+    The people and the buildings are read once up front (a few thousand rows at most); tickets and their
+    steps come in id order, so memory stays flat however long the window is."""
     since, until = _utc(since), _utc(until)
     window = _created_in(since, until)
-    tickets = list(session.exec(select(Ticket).where(window).order_by(col(Ticket.id))))
-    if not tickets:
-        return []
-    # Three queries in all, whatever the number of tickets; the subquery avoids a huge IN (...) list.
     ids_in_window = select(Ticket.id).where(window)
-    events = session.exec(
-        select(TicketEvent)
-        .where(col(TicketEvent.ticket_id).in_(ids_in_window))
-        .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.id))
-    )
-    events_of: dict[int, list[TicketEvent]] = {}
-    for event in events:
-        events_of.setdefault(event.ticket_id, []).append(event)
-
-    building_ids = {t.building_id for t in tickets if t.building_id is not None}
-    buildings = (
-        {b.id: b.name for b in session.exec(select(Building).where(col(Building.id).in_(building_ids)))}
-        if building_ids
-        else {}
-    )
-    user_ids = {t.reporter_id for t in tickets}
-    user_ids |= {t.assignee_id for t in tickets if t.assignee_id}
-    user_ids |= {t.resolved_by for t in tickets if t.resolved_by}
-    user_ids |= {e.actor_id for es in events_of.values() for e in es if e.actor_id is not None}
-    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
-
-    rows = []
-    for ticket in tickets:
-        own_events = events_of.get(ticket.id or 0, [])
-        rows.append(
-            ExportRow(
-                ticket=ticket,
-                building=buildings.get(ticket.building_id or 0),
-                reporter=None if ticket.anonymous else users.get(ticket.reporter_id),
-                assignee=users.get(ticket.assignee_id) if ticket.assignee_id else None,
-                resolver=users.get(ticket.resolved_by) if ticket.resolved_by else None,
-                events=tuple(_export_event(e, ticket, users) for e in own_events),
+    buildings = dict(session.exec(select(Building.id, Building.name)).all())
+    people = (
+        col(User.id).in_(select(Ticket.reporter_id).where(window, col(Ticket.anonymous).is_(False)))
+        | col(User.id).in_(select(Ticket.assignee_id).where(window, col(Ticket.assignee_id).is_not(None)))
+        | col(User.id).in_(select(Ticket.resolved_by).where(window, col(Ticket.resolved_by).is_not(None)))
+        | col(User.id).in_(
+            select(TicketEvent.actor_id).where(
+                col(TicketEvent.ticket_id).in_(ids_in_window), col(TicketEvent.actor_id).is_not(None)
             )
         )
-    return rows
+    )
+    users = {u.id: u for u in session.exec(select(User).where(people))}
+
+    connection = session.connection()
+    tickets = _raw_rows(
+        connection,
+        select(*_EXPORT_TICKET_COLUMNS, Ticket.building_id, Ticket.assignee_id, Ticket.resolved_by)
+        .where(window)
+        .order_by(col(Ticket.id)),
+    )
+    steps = _raw_rows(
+        connection,
+        select(
+            TicketEvent.ticket_id,
+            TicketEvent.at,
+            TicketEvent.actor_id,
+            TicketEvent.from_status,
+            TicketEvent.to_status,
+            TicketEvent.note,
+        )
+        .where(col(TicketEvent.ticket_id).in_(ids_in_window))
+        .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.id)),
+    )
+    try:
+        pending = next(steps, None)
+        for (
+            number,
+            created_at,
+            location,
+            category,
+            urgent,
+            status,
+            anonymous,
+            reporter_id,
+            text,
+            accepted_at,
+            resolved_at,
+            resolution_note,
+            rejection_reason,
+            rating,
+            rating_comment,
+            building_id,
+            assignee_id,
+            resolved_by,
+        ) in tickets:
+            anonymous = bool(anonymous)
+            ticket = ExportTicket(
+                number,
+                _aware(created_at),
+                location,
+                category,
+                bool(urgent),
+                status,
+                anonymous,
+                None if anonymous else reporter_id,
+                text,
+                _aware(accepted_at),
+                _aware(resolved_at),
+                resolution_note,
+                rejection_reason,
+                rating,
+                rating_comment,
+            )
+            own: list[ExportEvent] = []
+            while pending is not None and pending[0] < number:  # a step of a ticket outside the window
+                pending = next(steps, None)
+            while pending is not None and pending[0] == number:
+                _, at, actor_id, from_status, to_status, note = pending
+                step = ExportStep(_aware(at), actor_id, from_status, to_status, note)  # type: ignore[arg-type]
+                own.append(_export_event(step, anonymous, reporter_id, users))
+                pending = next(steps, None)
+            yield ExportRow(
+                ticket=ticket,
+                building=buildings.get(building_id) if building_id is not None else None,
+                reporter=None if anonymous else users.get(reporter_id),
+                assignee=users.get(assignee_id) if assignee_id else None,
+                resolver=users.get(resolved_by) if resolved_by else None,
+                events=tuple(own),
+            )
+    finally:
+        tickets.close()
+        steps.close()
 
 
-def _export_event(event: TicketEvent, ticket: Ticket, users: dict[int, User]) -> ExportEvent:
-    if event.actor_id is None:
-        return ExportEvent(event=event, actor=None)
+def _raw_rows(connection: Connection, query: Any) -> Generator[tuple[Any, ...], None, None]:
+    """The driver's own rows, a batch at a time: no Row object or type conversion per value (for the export's
+    hundreds of thousands of values; _aware does the one conversion they need)."""
+    result = connection.execute(query)
+    try:
+        while batch := result.cursor.fetchmany(_BATCH):
+            yield from batch
+    finally:
+        result.close()
+
+
+def _aware(moment: datetime | str | None) -> datetime | None:
+    """A time as the driver hands it over: SQLite's UTC text, or PostgreSQL's aware datetime."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        return datetime.fromisoformat(moment + "+00:00")  # stored as UTC without an offset
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _export_event(step: ExportStep, anonymous: bool, reporter_id: int, users: dict[int, User]) -> ExportEvent:
+    if step.actor_id is None:
+        return ExportEvent(event=step, actor=None)
     # The reporter's own steps (creating it, rating it) would name them on an anonymous ticket.
-    if ticket.anonymous and event.actor_id == ticket.reporter_id:
-        return ExportEvent(event=event, actor=None, by_anonymous_reporter=True)
-    return ExportEvent(event=event, actor=users.get(event.actor_id))
+    if anonymous and step.actor_id == reporter_id:
+        return ExportEvent(event=step._replace(actor_id=None), actor=None, by_anonymous_reporter=True)
+    return ExportEvent(event=step, actor=users.get(step.actor_id))
 
 
 def _created_in(since: datetime, until: datetime) -> ColumnElement[bool]:
@@ -230,10 +380,148 @@ def _largest_first(counts: dict[Any, int]) -> dict[Any, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or "")))
 
 
-def _seconds(start: datetime, end: datetime | None) -> float:
-    assert end is not None  # the query asked for rows where it is set
-    return max((end - start).total_seconds(), 0.0)
+def _durations(session: Session, start: Any, end: Any, *where: ColumnElement[bool]) -> list[float]:
+    """Seconds from `start` to `end` (never negative) for the rows matching `where`, smallest first."""
+    if session.get_bind().dialect.name == "sqlite":
+        seconds: Any = (func.julianday(end) - func.julianday(start)) * 86400.0
+    else:
+        seconds = func.extract("epoch", end - start)
+    # Tens of thousands of plain numbers: straight from the driver's cursor, without a Row object for each
+    # (nothing to convert); sorted here once for the median and the chart's buckets.
+    result = session.connection().execute(select(seconds).where(*where))
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    return sorted(max(float(s), 0.0) for (s,) in rows if s is not None)
 
 
-def _median(seconds: Sequence[float]) -> timedelta | None:
-    return timedelta(seconds=statistics.median(seconds)) if seconds else None
+def _median(ordered: Sequence[float]) -> timedelta | None:
+    """The median of sorted seconds, to the millisecond (julianday's floating point is finer than true)."""
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    value = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return timedelta(seconds=round(value, 3))
+
+
+# --- exports built outside the update's transaction
+
+
+def queue_export(
+    *,
+    session: Session,
+    chat_id: int,
+    reply_to: int | None,
+    user_id: int,
+    days: int,
+    csv: bool,
+    since: datetime,
+    until: datetime,
+    notice_outbox_id: int | None,
+    now: datetime,
+) -> PendingExport:
+    export = PendingExport(
+        chat_id=chat_id,
+        reply_to=reply_to,
+        user_id=user_id,
+        days=days,
+        csv=csv,
+        since=_utc(since),
+        until=_utc(until),
+        notice_outbox_id=notice_outbox_id,
+        requested_at=now,
+    )
+    session.add(export)
+    return export
+
+
+def claim_exports(
+    *, session: Session, now: datetime, lease: timedelta, notice_wait: timedelta, limit: int = 1
+) -> list[PendingExport]:
+    """Exports nobody is building, claimed until `now + lease` (a process that dies lets them go again).
+
+    One whose notice has not reached the chat yet waits up to `notice_wait` for it, so the notice can be
+    edited to the result rather than left saying it is still being built."""
+    notice_pending = (
+        select(OutboxMessage.id)
+        .where(
+            col(OutboxMessage.id) == col(PendingExport.notice_outbox_id),
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+        )
+        .exists()
+    )
+    query = (
+        select(PendingExport)
+        .where(
+            col(PendingExport.done_at).is_(None),
+            col(PendingExport.claimed_until).is_(None) | (col(PendingExport.claimed_until) < now),
+            ~notice_pending | (col(PendingExport.requested_at) < now - notice_wait),
+        )
+        .order_by(col(PendingExport.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    exports = list(session.exec(query))
+    for export in exports:
+        export.claimed_until = now + lease
+        session.add(export)
+    return exports
+
+
+def exports_waiting(*, session: Session) -> bool:
+    query = select(PendingExport.id).where(col(PendingExport.done_at).is_(None)).limit(1)
+    return session.exec(query).first() is not None
+
+
+def finish_export(*, session: Session, export: PendingExport, now: datetime) -> None:
+    # By id: the export may have been claimed in another transaction.
+    session.exec(
+        update(PendingExport)
+        .where(col(PendingExport.id) == export.id)
+        .values(done_at=now, claimed_until=None)
+    )
+
+
+def notice_message_id(*, session: Session, export: PendingExport) -> int | None:
+    """The chat's id for the export's notice, once the outbox has sent it."""
+    if export.notice_outbox_id is None:
+        return None
+    row = session.get(OutboxMessage, export.notice_outbox_id)
+    return row.sent_message_id if row is not None and row.status == OutboxStatus.SENT else None
+
+
+_SNAPSHOT_ENGINES: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def read_snapshot(engine: Engine) -> Iterator[Session]:
+    """A read-only session on one consistent snapshot, which takes no write lock.
+
+    Every transaction of `engine` starts with BEGIN IMMEDIATE on SQLite (storage.db), the write lock; this
+    one goes through a second engine on the same file that starts a plain deferred transaction: in WAL mode
+    it reads the snapshot of its first read while writers carry on. On PostgreSQL it is a READ ONLY,
+    REPEATABLE READ transaction."""
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        connection = engine.connect()  # one in-memory database: no second engine can see it
+    elif engine.dialect.name == "sqlite":
+        reader = _SNAPSHOT_ENGINES.get(engine)
+        if reader is None:
+            reader = create_engine(
+                engine.url,
+                connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
+                poolclass=NullPool,
+            )
+            event.listen(reader, "begin", lambda conn: conn.exec_driver_sql("BEGIN DEFERRED"))
+            _SNAPSHOT_ENGINES[engine] = reader
+        connection = reader.connect()
+    else:
+        connection = engine.connect().execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+    try:
+        with Session(bind=connection) as session:
+            yield session
+            session.rollback()  # nothing to keep: it only read
+    finally:
+        connection.close()

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, false, or_, update
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, func, select
 
 from storage.models import (
@@ -32,6 +33,7 @@ class Sorting:
     matched: Sequence[str] = ()
     urgent: bool = False
     urgent_words: Sequence[str] = field(default_factory=tuple)
+    urgent_reason: str | None = None
     location: str | None = None
 
 
@@ -53,6 +55,7 @@ def create_ticket(
     anonymous: bool = False,
     accept_due_at: datetime | None = None,
     resolve_due_at: datetime | None = None,
+    duplicate_terms: dict[str, object] | None = None,
 ) -> Ticket:
     ticket = Ticket(
         building_id=building_id,
@@ -68,6 +71,7 @@ def create_ticket(
         matched=list(sorting.matched),
         urgent=sorting.urgent,
         urgent_words=list(sorting.urgent_words),
+        urgent_reason=sorting.urgent_reason,
         location=sorting.location,
         hold_reason=hold,
         held_until=held_until if hold else None,
@@ -75,6 +79,7 @@ def create_ticket(
         anonymous=anonymous,
         accept_due_at=accept_due_at,
         resolve_due_at=resolve_due_at,
+        duplicate_terms=duplicate_terms,
         created_at=now,
         updated_at=now,
     )
@@ -164,31 +169,45 @@ class TicketFilter:
 def list_tickets(
     *, session: Session, where: TicketFilter, now: datetime, offset: int, limit: int
 ) -> tuple[list[Ticket], int]:
-    """A page of tickets, newest first, and how many match in all. Without a status: the open ones."""
-    query = select(Ticket).where(Ticket.status != TicketStatus.MERGED)
-    if where.status:
-        query = query.where(Ticket.status == where.status)
-    else:
-        query = query.where(col(Ticket.status).in_(OPEN_STATUSES))
-    if where.building_id is not None:
-        query = query.where(Ticket.building_id == where.building_id)
-    if where.category:
-        query = query.where(Ticket.category == where.category)
-    if where.urgent:
-        query = query.where(col(Ticket.urgent).is_(True))
-    if where.assignee_id is not None:
-        query = query.where(Ticket.assignee_id == where.assignee_id)
-    if where.overdue:
-        query = query.where(
-            ((Ticket.status == TicketStatus.RECEIVED) & (col(Ticket.accept_due_at) <= now))
-            | (
-                col(Ticket.status).in_([TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS])
-                & (col(Ticket.resolve_due_at) <= now)
-            )
-        )
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    page = session.exec(query.order_by(col(Ticket.id).desc()).offset(offset).limit(limit))
+    """A page of tickets, newest first, and how many match in all. Without a status: the open ones.
+
+    Every filter is an equality on an indexed column followed by the state (ix_tickets_*_status), so both
+    the count and the page read an index range, not the table."""
+    conditions = _filter_conditions(where, now)
+    total = session.exec(select(func.count()).select_from(Ticket).where(*conditions)).one()
+    if not total:
+        return [], 0
+    page = session.exec(
+        select(Ticket).where(*conditions).order_by(col(Ticket.id).desc()).offset(offset).limit(limit)
+    )
     return list(page), int(total)
+
+
+def _filter_conditions(where: TicketFilter, now: datetime) -> list[ColumnElement[bool]]:
+    statuses = [where.status] if where.status else list(OPEN_STATUSES)
+    statuses = [s for s in statuses if s != TicketStatus.MERGED]
+    conditions: list[ColumnElement[bool]] = []
+    if where.overdue:
+        # Per state, the deadline that state is waiting on (ix_tickets_status_accept_due / _resolve_due).
+        waiting_accept = [s for s in statuses if s == TicketStatus.RECEIVED]
+        waiting_resolve = [s for s in statuses if s in (TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS)]
+        late: list[ColumnElement[bool]] = []
+        if waiting_accept:
+            late.append(col(Ticket.status).in_(waiting_accept) & (col(Ticket.accept_due_at) <= now))
+        if waiting_resolve:
+            late.append(col(Ticket.status).in_(waiting_resolve) & (col(Ticket.resolve_due_at) <= now))
+        conditions.append(or_(*late) if late else false())
+    else:
+        conditions.append(col(Ticket.status).in_(statuses) if statuses else false())
+    if where.building_id is not None:
+        conditions.append(col(Ticket.building_id) == where.building_id)
+    if where.category:
+        conditions.append(col(Ticket.category) == where.category)
+    if where.urgent:
+        conditions.append(col(Ticket.urgent).is_(True))
+    if where.assignee_id is not None:
+        conditions.append(col(Ticket.assignee_id) == where.assignee_id)
+    return conditions
 
 
 def set_category(
@@ -233,9 +252,16 @@ def due_holds(*, session: Session, now: datetime, limit: int = 100) -> list[Tick
 
 
 def open_tickets_in_building(
-    *, session: Session, building_id: int, category: str, since: datetime, exclude_reporter: int
+    *,
+    session: Session,
+    building_id: int,
+    category: str,
+    since: datetime,
+    exclude_reporter: int,
+    limit: int | None = None,
+    light: bool = False,
 ) -> list[Ticket]:
-    """Recent open tickets that staff can see: the candidates a new report may duplicate."""
+    """Recent open tickets that staff can see, newest first: the candidates a new report may duplicate."""
     query = (
         select(Ticket)
         .where(
@@ -246,8 +272,13 @@ def open_tickets_in_building(
             col(Ticket.created_at) >= since,
             Ticket.reporter_id != exclude_reporter,
         )
-        .order_by(col(Ticket.id).desc())
+        # Newest first in the order of ix_tickets_status_created, so the LIMIT stops the scan early.
+        .order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
+        .limit(limit)
     )
+    if light:
+        # Only what the comparison reads; the rest loads when a caller touches it (the one that matched).
+        query = query.options(load_only(Ticket.id, Ticket.text, Ticket.duplicate_terms))  # type: ignore[arg-type]
     return list(session.exec(query))
 
 
@@ -316,3 +347,9 @@ def sorted_by_people(*, session: Session) -> list[Ticket]:
         .order_by(col(Ticket.id))
     )
     return list(session.exec(query))
+
+
+def report_of_message(*, session: Session, chat_id: int, message_id: int, text: str) -> Ticket | None:
+    """The ticket already filed from this message with this text, if any."""
+    same = (Ticket.chat_id == chat_id, Ticket.message_id == message_id, Ticket.text == text)
+    return session.exec(select(Ticket).where(*same)).first()

@@ -12,6 +12,7 @@ from handlers.reports.buttons import (
     Anonymous,
     CategoryBack,
     ChangeCategory,
+    FileSecond,
     JoinTicket,
     NotDuplicate,
     OtherBuildings,
@@ -61,6 +62,7 @@ PINNED = [
     ("1:nd:13", NotDuplicate(13)),
     ("1:ob", OtherBuildings()),
     ("1:wd:12", Withdraw(12)),
+    ("1:fs:12", FileSecond(12)),
 ]
 
 

@@ -8,12 +8,13 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from handlers import texts
+from handlers.actions import EditMessage, SendMessage
 from handlers.numbers import texts as number_texts
 from handlers.tickets.buttons import Rate
-from storage.models import Ticket
+from storage.models import PendingExport, Ticket
 from tests.support import ADMIN, GROUP_3, RESIDENT, STAFF, STAFF_CHAT, Harness, private
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -39,30 +40,105 @@ def test_stats_for_staff_only(engine) -> None:
     assert usage.text == number_texts.STATS_USAGE
 
 
-def test_export_xlsx_and_csv(engine) -> None:
+async def export(h: Harness, text: str) -> SendMessage:
+    """/export as staff see it: 正在生成… at once; after the clock's tick, the file and the notice edited
+    to the result."""
+    assert h.say(STAFF_CHAT, STAFF, text) == []  # nothing is built inside the update
+    asked = h.last_message_id
+    [notice] = await h.deliveries()
+    assert isinstance(notice, SendMessage) and notice.text.startswith("正在生成") and notice.reply_to == asked
+    h.core.tick()
+    [document, edit] = await h.deliveries()
+    assert isinstance(document, SendMessage) and document.media is not None and document.media.upload
+    assert document.reply_to == asked and document.chat_id == STAFF_CHAT.id
+    assert isinstance(edit, EditMessage) and edit.chat_id == STAFF_CHAT.id
+    assert "正在生成" not in edit.text and edit.text.startswith("已生成")
+    h.core.tick()
+    assert await h.deliveries() == []  # built once
+    return document
+
+
+async def test_export_xlsx_and_csv(engine) -> None:
     h = Harness(engine)
     setup(h)
-    [sheet] = h.say(STAFF_CHAT, STAFF, "/export")
+    await h.deliveries()
+    sheet = await export(h, "/export")
     assert sheet.media is not None and sheet.media.upload is not None
     assert sheet.media.upload.filename.endswith("-30d.xlsx")
     book = load_workbook(io.BytesIO(sheet.media.upload.data))
     assert book.sheetnames == ["报事", "处理记录"] and book["报事"].max_row == 3
-    [table] = h.say(STAFF_CHAT, STAFF, "/export 7d csv")
+    table = await export(h, "/export 7d csv")
     rows = list(csv.reader(io.StringIO(table.media.upload.data.decode("utf-8-sig"))))
     assert len(rows) == 3 and "修好了" in "".join(rows[1] + rows[2])
+    assert table.text == number_texts.EXPORT_CAPTION.format(days=7, count=2)
     [refusal] = h.say(GROUP_3, RESIDENT, "/export")
     assert refusal.text == texts.DENY_STAFF_ONLY
+    [usage] = h.say(STAFF_CHAT, STAFF, "/export forever")
+    assert usage.text == number_texts.EXPORT_USAGE
+    h.core.tick()
+    assert [d for d in await h.deliveries() if isinstance(d, SendMessage) and d.media] == []
 
 
-def exported_csv(h: Harness) -> dict[int, dict[str, str]]:
+async def test_export_notice_becomes_the_result(engine) -> None:
+    h = Harness(engine)
+    setup(h)
+    await h.deliveries()
+    assert h.say(STAFF_CHAT, STAFF, "/export 7d") == []
+    [notice] = await h.deliveries()
+    assert notice.text == number_texts.EXPORT_BUILDING.format(days=7)
+    h.core.tick()
+    sent_before = h.api.calls[: h.api.calls.index(notice)]
+    notice_id = 1000 + sum(isinstance(c, SendMessage) for c in sent_before)  # CollectingApi's numbering
+    [document, edit] = await h.deliveries()
+    assert document.text == number_texts.EXPORT_CAPTION.format(days=7, count=2)
+    assert edit == EditMessage(
+        chat_id=STAFF_CHAT.id,
+        message_id=notice_id,
+        text=number_texts.EXPORT_READY.format(days=7, count=2),
+    )
+
+
+async def test_export_is_built_for_the_moment_it_was_asked(engine) -> None:
+    """The window is the request's: a report filed before the tick builds the file is not in it."""
+    h = Harness(engine)
+    setup(h)
+    await h.deliveries()
+    assert h.say(STAFF_CHAT, STAFF, "/export csv") == []
+    await h.deliveries()
+    h.advance(timedelta(minutes=1))
+    h.say(GROUP_3, RESIDENT, "报事 3号楼门禁坏了")
+    h.core.tick()
+    [document] = [d for d in await h.deliveries() if isinstance(d, SendMessage) and d.media]
+    rows = list(csv.reader(io.StringIO(document.media.upload.data.decode("utf-8-sig"))))
+    assert len(rows) == 3 and document.text == number_texts.EXPORT_CAPTION.format(days=30, count=2)
+
+
+async def test_export_waits_for_its_notice_then_goes_out_without_it(engine) -> None:
+    h = Harness(engine)
+    setup(h)
+    await h.deliveries()
+    assert h.say(STAFF_CHAT, STAFF, "/export csv") == []
+    h.core.tick()  # the notice has not been sent: the file waits so that the notice can become the result
+    with Session(engine) as session:
+        assert session.exec(select(PendingExport)).one().done_at is None
+    h.advance(timedelta(minutes=2))
+    h.core.tick()  # still not sent: the file goes out anyway, and no message is edited
+    with Session(engine) as session:
+        assert session.exec(select(PendingExport)).one().done_at is not None
+    delivered = await h.deliveries()
+    assert [d.text.startswith("正在生成") for d in delivered if isinstance(d, SendMessage)] == [True, False]
+    assert not [d for d in delivered if isinstance(d, EditMessage)]
+
+
+async def exported_csv(h: Harness) -> dict[int, dict[str, str]]:
     """/export csv as the staff read it: ticket number → column header → cell."""
-    [table] = h.say(STAFF_CHAT, STAFF, "/export csv")
+    table = await export(h, "/export csv")
     header, *rows = csv.reader(io.StringIO(table.media.upload.data.decode("utf-8-sig")))
     return {int(row[0]): dict(zip(header, row, strict=True)) for row in rows}
 
 
-def exported_xlsx(h: Harness) -> dict[int, dict[str, object]]:
-    [sheet] = h.say(STAFF_CHAT, STAFF, "/export")
+async def exported_xlsx(h: Harness) -> dict[int, dict[str, object]]:
+    sheet = await export(h, "/export")
     tickets = load_workbook(io.BytesIO(sheet.media.upload.data))[number_texts.EXPORT_TICKETS_SHEET]
     header = [c.value for c in tickets[1]]
     return {
@@ -70,21 +146,23 @@ def exported_xlsx(h: Harness) -> dict[int, dict[str, object]]:
     }
 
 
-def test_export_names_whoever_resolved_a_ticket_nobody_accepted(engine) -> None:
+async def test_export_names_whoever_resolved_a_ticket_nobody_accepted(engine) -> None:
     h = Harness(engine)
     setup(h)  # #1 accepted, then resolved; #2 untouched
     h.say(STAFF_CHAT, STAFF, "/resolve 2 已上门劝导")  # straight from 已收到: no 受理, no owner
-    for table in (exported_csv(h), exported_xlsx(h)):
+    await h.deliveries()
+    for table in (await exported_csv(h), await exported_xlsx(h)):
         assert table[1][number_texts.EXPORT_COLUMN_ASSIGNEE] == STAFF.first_name
         assert table[2][number_texts.EXPORT_COLUMN_STATUS] == texts.STATUS_NAMES["resolved"]
         assert table[2][number_texts.EXPORT_COLUMN_ASSIGNEE] == STAFF.first_name
 
 
-def test_export_urgent_reads_yes_or_no(engine) -> None:
+async def test_export_urgent_reads_yes_or_no(engine) -> None:
     h = Harness(engine)
     setup(h)
     h.say(GROUP_3, RESIDENT, "报事 5楼楼道里着火了，好多烟！")
-    for table in (exported_csv(h), exported_xlsx(h)):
+    await h.deliveries()
+    for table in (await exported_csv(h), await exported_xlsx(h)):
         urgent = {number: row[number_texts.EXPORT_COLUMN_URGENT] for number, row in table.items()}
         assert urgent == {1: "否", 2: "否", 3: "是"}
 
@@ -96,13 +174,15 @@ async def test_export_shows_a_rating_reason_only_with_unsatisfied(engine) -> Non
     await h.deliveries()
     h.press(private(RESIDENT), RESIDENT, Rate(1, "unsatisfied").encode())
     h.say(private(RESIDENT), RESIDENT, "电梯还是时好时坏")
-    row = exported_csv(h)[1]
+    await h.deliveries()
+    row = (await exported_csv(h))[1]
     assert row[number_texts.EXPORT_COLUMN_RATING] == "不满意"
     assert row[number_texts.EXPORT_COLUMN_RATING_COMMENT] == "电梯还是时好时坏"
 
     h.say(STAFF_CHAT, STAFF, "/resolve 1 换了控制板")
     h.press(private(RESIDENT), RESIDENT, Rate(1, "satisfied").encode())
-    row = exported_csv(h)[1]
+    await h.deliveries()
+    row = (await exported_csv(h))[1]
     assert row[number_texts.EXPORT_COLUMN_RATING] == "满意"
     assert row[number_texts.EXPORT_COLUMN_RATING_COMMENT] == ""
     assert "电梯还是时好时坏" in row[number_texts.EXPORT_COLUMN_HISTORY]  # the history still tells it
@@ -113,7 +193,7 @@ async def test_export_shows_a_rating_reason_only_with_unsatisfied(engine) -> Non
         ticket.rating_comment = "电梯还是时好时坏"
         session.add(ticket)
         session.commit()
-    for table in (exported_csv(h), exported_xlsx(h)):
+    for table in (await exported_csv(h), await exported_xlsx(h)):
         assert table[1][number_texts.EXPORT_COLUMN_RATING] == "满意"
         assert table[1][number_texts.EXPORT_COLUMN_RATING_COMMENT] in ("", None)
 

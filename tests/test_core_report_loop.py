@@ -284,3 +284,27 @@ async def test_anonymity_is_chosen_in_the_private_flow(h: Harness, engine) -> No
     [card] = await h.deliveries()
     assert "报事人：匿名" in card.text and "张阿姨" not in card.text
     assert tickets(engine)[0].anonymous and tickets(engine)[0].text == "3号楼楼上天天半夜装修"
+
+
+# --- two problems in one message (the categories issue)
+
+
+async def test_two_problems_file_the_severe_one_and_offer_the_other(h: Harness, engine) -> None:
+    [receipt] = h.say(GROUP_3, RESIDENT, "报事 楼上装修太吵了，顺便说一下电梯里有人被困了")
+    assert receipt.text.startswith("已收到 🚨")  # the urgent one is the primary
+    second = dict(buttons_of(receipt))[report_texts.BTN_FILE_SECOND.format(category="噪音扰民")]
+    [refused] = h.press(GROUP_3, NEIGHBOUR, second)
+    assert refused.text == report_texts.ONLY_THE_REPORTER
+    _, filed = h.press(GROUP_3, RESIDENT, second)
+    assert filed.text.startswith("已收到") and "#2" in filed.text
+    first, other = tickets(engine)
+    assert (first.urgent, first.category) == (True, "safety")
+    assert (other.text, other.category, other.urgent) == ("楼上装修太吵了", "noise", False)
+    [again] = h.press(GROUP_3, RESIDENT, second)
+    assert again.text == report_texts.SECOND_ALREADY_FILED
+    assert len(tickets(engine)) == 2
+
+
+async def test_one_problem_with_more_words_is_one_report(h: Harness) -> None:
+    [receipt] = h.say(GROUP_3, RESIDENT, "报事 3号楼电梯坏了，另外已经好几天了")
+    assert all(not label.startswith("另报一件") for label, _ in buttons_of(receipt))

@@ -228,6 +228,37 @@ async def test_different_building_or_old_ticket_is_no_duplicate(h: Harness, engi
     assert later.text.startswith("已收到")
 
 
+async def test_synonyms_sharing_no_character_are_offered_as_the_earlier_ticket(h: Harness, engine) -> None:
+    h.say(GROUP_3, RESIDENT, "报事 楼道灯不亮")
+    h.say(GROUP_3, CHEN, "报事 电梯停了")
+    await h.deliveries()
+    [lights] = h.say(GROUP_3, NEIGHBOUR, "报事 声控灯坏了")
+    assert lights.text.startswith("邻居已经报过 #1")
+    [elevator] = h.say(GROUP_3, NEIGHBOUR, "报事 电梯不动")
+    assert elevator.text.startswith("邻居已经报过 #2")
+    # What the check compares is stored with each ticket when it is filed.
+    assert all(t.duplicate_terms and t.duplicate_terms["concepts"] for t in rows(engine))
+
+
+def test_clearly_different_report_in_the_same_category_is_no_duplicate(h: Harness, engine) -> None:
+    h.say(GROUP_3, RESIDENT, "报事 电梯坏了")
+    [other] = h.say(GROUP_3, NEIGHBOUR, "报事 楼道灯坏了")  # both 设施报修, both broken, not one thing
+    assert other.text.startswith("已收到")
+    assert [t.category for t in rows(engine)] == ["repair", "repair"]
+
+
+def test_ticket_filed_before_terms_were_stored_is_still_found(h: Harness, engine) -> None:
+    h.say(GROUP_3, RESIDENT, "报事 3号楼电梯又坏了，按了没反应")
+    with Session(engine) as session:
+        first = session.get(Ticket, 1)
+        assert first is not None and first.duplicate_terms is not None
+        first.duplicate_terms = None  # as filed before migration 0007
+        session.add(first)
+        session.commit()
+    [question] = h.say(GROUP_3, NEIGHBOUR, "报事 3号楼的电梯又坏了按钮没反应")
+    assert question.text.startswith("邻居已经报过 #1")
+
+
 def test_private_report_naming_a_building_skips_the_question(h: Harness, engine) -> None:
     h.say(private(CHEN), CHEN, "我要报事")
     [received, menu] = h.say(private(CHEN), CHEN, "5栋门口的路灯坏了好几天")

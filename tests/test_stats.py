@@ -18,7 +18,7 @@ import pytest
 from matplotlib import font_manager
 from openpyxl import load_workbook
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from handlers import texts
 from handlers.numbers import charts
@@ -36,7 +36,16 @@ from handlers.texts import STATUS_NAMES
 from storage.db import session_scope
 from storage.models import Building, Rating, Ticket, TicketEvent, TicketStatus
 from storage.people import get_or_create_building, upsert_user
-from storage.stats import TicketStats, ticket_stats, tickets_for_export
+from storage.stats import (
+    TicketStats,
+    claim_exports,
+    finish_export,
+    iter_export,
+    queue_export,
+    read_snapshot,
+    ticket_stats,
+    tickets_for_export,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 16, 1, 0, tzinfo=UTC)  # a window start (09:00 in Shanghai)
@@ -371,6 +380,55 @@ def test_export_csv(engine: Engine, week: dict[str, Ticket]) -> None:
     assert shy[7] == "匿名" and "张三" not in ",".join(shy)
     assert shy[9].startswith("'=HYPERLINK")  # neutralised for spreadsheets
     assert export_csv([], names=NAMES, tz=SHANGHAI).decode("utf-8-sig").count("\n") == 1
+
+
+def test_export_streams_what_the_list_holds(engine: Engine, week: dict[str, Ticket]) -> None:
+    with Session(engine) as session:
+        listed = tickets_for_export(session=session, since=T0, until=UNTIL)
+        streamed = iter_export(session=session, since=T0, until=UNTIL)
+        assert next(streamed) == listed[0]  # one row at a time, not the whole window first
+        assert [listed[0], *streamed] == listed
+    # Times come back aware and in UTC, as the models give them.
+    assert listed[0].ticket.created_at == week["at_start"].created_at.astimezone(UTC)
+    assert all(e.event.at.tzinfo is UTC for r in listed for e in r.events)
+
+
+def test_read_snapshot_takes_no_write_lock(engine: Engine, week: dict[str, Ticket]) -> None:
+    with read_snapshot(engine) as snapshot:
+        before = snapshot.exec(select(func.count()).select_from(Ticket)).one()
+        # An update commits while the export reads: it neither waits for the reader nor shows in its snapshot.
+        with session_scope(engine) as session:
+            get_or_create_building(session=session, name="9号楼", now=T0)
+            _ticket(session, created=_h(2), building=None)
+        assert snapshot.exec(select(func.count()).select_from(Ticket)).one() == before
+    with read_snapshot(engine) as snapshot:
+        assert snapshot.exec(select(func.count()).select_from(Ticket)).one() == before + 1
+
+
+def test_an_export_is_claimed_once(engine: Engine) -> None:
+    lease, wait = timedelta(minutes=10), timedelta(minutes=1)
+    with session_scope(engine) as session:
+        queue_export(
+            session=session, chat_id=-100, reply_to=7, user_id=STAFF, days=30, csv=True,
+            since=T0 - timedelta(days=30), until=T0, notice_outbox_id=None, now=T0,
+        )  # fmt: skip
+    with session_scope(engine) as session:
+        [claimed] = claim_exports(session=session, now=T0, lease=lease, notice_wait=wait)
+        assert (claimed.chat_id, claimed.reply_to, claimed.days, claimed.csv) == (-100, 7, 30, True)
+        assert claimed.since == T0 - timedelta(days=30) and claimed.until == T0
+    with session_scope(engine) as session:
+        assert (
+            claim_exports(session=session, now=T0 + timedelta(minutes=9), lease=lease, notice_wait=wait) == []
+        )
+    with session_scope(engine) as session:  # the builder died: its lease ran out, another takes it
+        [again] = claim_exports(
+            session=session, now=T0 + timedelta(minutes=11), lease=lease, notice_wait=wait
+        )
+        finish_export(session=session, export=again, now=T0 + timedelta(minutes=12))
+    with session_scope(engine) as session:
+        assert (
+            claim_exports(session=session, now=T0 + timedelta(hours=1), lease=lease, notice_wait=wait) == []
+        )
 
 
 # --- the weekly chart

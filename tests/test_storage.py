@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import threading
+from pathlib import Path
 
 from sqlmodel import Session, func, select
 
@@ -77,3 +79,12 @@ def test_migrations_match_the_models(engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
+
+
+def test_every_migration_message_is_one_line() -> None:
+    """Alembic logs a migration's first paragraph on start-up; a second line breaks the one-line log."""
+    versions = Path(__file__).resolve().parent.parent / "storage" / "migrations" / "versions"
+    for path in sorted(versions.glob("*.py")):
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        first_paragraph = doc.split("\n\n", 1)[0]
+        assert "\n" not in first_paragraph, f"{path.name}: the message spans lines"

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
-from handlers.actions import Action, Media, SendMessage, Upload
-from handlers.context import Ctx, Scope
+from sqlalchemy import Engine
+
+from handlers.actions import Action, EditMessage, Media, SendMessage, Upload, dump_action
+from handlers.context import CoreConfig, Ctx, Scope
 from handlers.events import IncomingMessage
 from handlers.numbers import texts
 from handlers.numbers.summaries import stats_text, weekly_summary
+from storage.db import session_scope
 from storage.jobs import claim_job
-from storage.stats import ticket_stats, tickets_for_export
+from storage.models import PendingExport
+from storage.outbox import enqueue
+from storage.stats import (
+    ExportRow,
+    claim_exports,
+    exports_waiting,
+    finish_export,
+    iter_export,
+    notice_message_id,
+    queue_export,
+    read_snapshot,
+    ticket_stats,
+)
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 WEEKLY_JOB = "weekly_report"
+EXPORT_LEASE = timedelta(minutes=10)  # longer than the largest export takes to build
+EXPORT_NOTICE_WAIT = timedelta(minutes=1)  # then the file goes out even if the notice has not
 
 
 def _reply(msg: IncomingMessage, text: str) -> list[Action]:
@@ -40,32 +58,116 @@ def stats_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:
 
 
 def export_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:
-    """/export [30d] [csv]: the tickets and their history as a spreadsheet."""
-    from handlers.numbers.export import export_csv, export_xlsx  # openpyxl is only needed here
+    """/export [30d] [csv]: the tickets and their history as a spreadsheet.
 
+    A big window takes seconds to write, and this update holds the database's write lock: it only says
+    正在生成… and queues the export; the clock's next tick builds it (deliver_exports)."""
     words = args.lower().split()
     if any(w not in PERIODS and w != "csv" for w in words):
         return _reply(msg, texts.EXPORT_USAGE)
     days = _days(words, 30)
-    rows = tickets_for_export(session=ctx.session, since=ctx.now - timedelta(days=days), until=ctx.now)
-    stamp = ctx.now.astimezone(ctx.config.tz).strftime("%Y%m%d")
-    if "csv" in words:
-        upload = Upload.of(
-            f"linli-{stamp}-{days}d.csv", export_csv(rows, names=_names(ctx), tz=ctx.config.tz)
+    notice = enqueue(
+        session=ctx.session,
+        chat_id=msg.chat.id,
+        payload=dump_action(
+            SendMessage(
+                chat_id=msg.chat.id, text=texts.EXPORT_BUILDING.format(days=days), reply_to=msg.message_id
+            )
+        ),
+        now=ctx.now,
+    )
+    ctx.session.flush()  # the notice's row id, for editing it once the file is ready
+    queue_export(
+        session=ctx.session,
+        chat_id=msg.chat.id,
+        reply_to=msg.message_id,
+        user_id=ctx.user.id,
+        days=days,
+        csv="csv" in words,
+        since=ctx.now - timedelta(days=days),
+        until=ctx.now,
+        notice_outbox_id=notice.id,
+        now=ctx.now,
+    )
+    return []
+
+
+class _Counted:
+    """Rows passed through to the spreadsheet, counted on the way for the caption."""
+
+    def __init__(self, rows: Iterator[ExportRow]) -> None:
+        self.rows, self.count = rows, 0
+
+    def __iter__(self) -> Iterator[ExportRow]:
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
+def deliver_exports(scope: Scope) -> int:
+    """The clock's job: build the queued exports, one per tick, and send them.
+
+    The claim commits first, so the file is built in no write transaction at all: from a read-only
+    snapshot (storage.stats.read_snapshot) while updates carry on writing. A process that dies while
+    building lets the claim lapse and another builds it. The runtime's export thread (build_exports) does
+    the same without waiting for the tick."""
+    exports = claim_exports(
+        session=scope.session, now=scope.now, lease=EXPORT_LEASE, notice_wait=EXPORT_NOTICE_WAIT
+    )
+    if not exports:
+        return 0
+    scope.session.commit()
+    engine = scope.session.get_bind()
+    assert isinstance(engine, Engine)
+    for export in exports:
+        data, count = _build(engine, scope.config, export)
+        _deliver(scope, export, data, count)
+    return len(exports)
+
+
+def build_exports(engine: Engine, config: CoreConfig, clock: Callable[[], datetime]) -> int:
+    """deliver_exports for a thread of its own: claiming and delivering are two short transactions, and
+    building the file in between holds neither the write lock nor the thread that handles updates."""
+    with read_snapshot(engine) as snapshot:
+        if not exports_waiting(session=snapshot):
+            return 0  # the usual answer, found without taking the write lock
+    with session_scope(engine) as session:
+        exports = claim_exports(
+            session=session, now=clock(), lease=EXPORT_LEASE, notice_wait=EXPORT_NOTICE_WAIT
         )
-    else:
-        upload = Upload.of(
-            f"linli-{stamp}-{days}d.xlsx", export_xlsx(rows, names=_names(ctx), tz=ctx.config.tz)
-        )
-    caption = texts.EXPORT_CAPTION.format(days=days, count=len(rows))
-    return [
+    for export in exports:
+        data, count = _build(engine, config, export)
+        with session_scope(engine) as session:
+            _deliver(Scope(session=session, config=config, now=clock()), export, data, count)
+    return len(exports)
+
+
+def _build(engine: Engine, config: CoreConfig, export: PendingExport) -> tuple[bytes, int]:
+    from handlers.numbers.export import export_csv, export_xlsx  # openpyxl is only needed here
+
+    names = {c.id: c.name for c in config.classifier.taxonomy.categories}
+    with read_snapshot(engine) as snapshot:
+        rows = _Counted(iter_export(session=snapshot, since=export.since, until=export.until))
+        write = export_csv if export.csv else export_xlsx
+        return write(rows, names=names, tz=config.tz), rows.count
+
+
+def _deliver(scope: Scope, export: PendingExport, data: bytes, count: int) -> None:
+    stamp = export.until.astimezone(scope.config.tz).strftime("%Y%m%d")
+    name = f"linli-{stamp}-{export.days}d.{'csv' if export.csv else 'xlsx'}"
+    scope.later(
         SendMessage(
-            chat_id=msg.chat.id,
-            text=caption,
-            reply_to=msg.message_id,
-            media=Media(kind="document", upload=upload),
+            chat_id=export.chat_id,
+            text=texts.EXPORT_CAPTION.format(days=export.days, count=count),
+            reply_to=export.reply_to,
+            media=Media(kind="document", upload=Upload.of(name, data)),
         )
-    ]
+    )
+    notice = notice_message_id(session=scope.session, export=export)
+    if notice is not None:
+        ready = texts.EXPORT_READY.format(days=export.days, count=count)
+        scope.later(EditMessage(chat_id=export.chat_id, message_id=notice, text=ready))
+    finish_export(session=scope.session, export=export, now=scope.now)
 
 
 def _slot_this_week(now: datetime, scope: Scope) -> datetime | None:

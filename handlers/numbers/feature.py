@@ -19,5 +19,5 @@ FEATURE = Feature(
             description=texts.CMD_EXPORT,
         ),
     ),
-    jobs=(Job("weekly_report", commands.weekly_report),),
+    jobs=(Job("weekly_report", commands.weekly_report), Job("exports", commands.deliver_exports)),
 )

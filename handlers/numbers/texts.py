@@ -6,6 +6,8 @@ from __future__ import annotations
 STATS_USAGE = "用法：/stats [7d|30d]"
 EXPORT_USAGE = "用法：/export [30d] [csv]"
 EXPORT_CAPTION = "近 {days} 天的报事和处理记录，共 {count} 件"
+EXPORT_BUILDING = "正在生成近 {days} 天的表格…"  # edited to EXPORT_READY when the file is sent
+EXPORT_READY = "已生成近 {days} 天的表格，共 {count} 件 ✅"
 WEEKLY_TITLE = "邻里周报 · {start} 至 {end}"
 NO_DATA = "—"
 DURATION_LESS_THAN_MINUTE = "不到1分钟"

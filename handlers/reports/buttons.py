@@ -79,3 +79,11 @@ class Withdraw(ButtonData):
     """撤回: the reporter takes the report back before staff take it on."""
 
     ticket: int
+
+
+@button("fs")
+@dataclass(frozen=True)
+class FileSecond(ButtonData):
+    """另报一件: file the second problem of a two-problem message as its own report."""
+
+    ticket: int

@@ -37,6 +37,8 @@ BTN_WITHDRAW = "撤回"
 WITHDRAWN = "#{number} 已撤回，不会再处理。"
 WITHDRAW_TOO_LATE = "工作人员已经在处理这件事了，不能撤回。"
 BTN_OTHER_BUILDINGS = "其他楼栋"
+BTN_FILE_SECOND = "另报一件：{category}"
+SECOND_ALREADY_FILED = "这件事已经另外报过了。"
 ANONYMOUS_PREFIX = "匿名"
 # Sorting
 CHOOSE_CATEGORY = "请选择正确的分类："

@@ -28,7 +28,7 @@ def receipt(ticket: Ticket, taxonomy: Taxonomy, *, withdrawable: bool = False) -
     """已收到 in plain words, with 改分类 (and 撤回 for a private report) for the reporter."""
     number = ticket.id or 0
     if ticket.urgent:
-        hazard = urgent_reason(ticket.urgent_words)
+        hazard = urgent_reason(ticket.urgent_words, ticket.urgent_reason)
         text = texts.REPORT_RECEIVED_URGENT.format(number=number, reason=hazard.reason if hazard else "")
         if hazard is None or hazard.life_or_fire:
             text += f"\n{texts.EMERGENCY_NUMBERS}"

@@ -74,7 +74,7 @@ def ticket_card(
     lines = []
     if ticket.urgent:
         # The first line, read on a phone's lock screen: what is at stake, not which words matched.
-        hazard = urgent_reason(ticket.urgent_words)
+        hazard = urgent_reason(ticket.urgent_words, ticket.urgent_reason)
         lines.append(
             texts.CARD_URGENT.format(reason=hazard.reason if hazard else taxonomy.name_of(ticket.category))
         )

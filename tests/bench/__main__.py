@@ -5,7 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHES = ("tests.bench.bench_nlp", "tests.bench.bench_outbox", "tests.bench.bench_intake")
+BENCHES = (
+    "tests.bench.bench_nlp",
+    "tests.bench.bench_outbox",
+    "tests.bench.bench_intake",
+    "tests.bench.bench_duplicates",
+    "tests.bench.bench_numbers",
+)
 
 
 def main() -> int:

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from nlp import DUPLICATE_THRESHOLD, similarity
+from nlp import (
+    DUPLICATE_THRESHOLD,
+    ReportTerms,
+    load_default_classifier,
+    report_terms,
+    similarity,
+    terms_similarity,
+)
+from nlp.concepts import ConceptError, concept_keys, load_concepts, parse_concepts
 
 SAME_PROBLEM = [
     ("3号楼电梯坏了", "3号楼的电梯又不动了，困了好久"),
@@ -57,3 +65,82 @@ def test_range_symmetry_and_identity() -> None:
     assert similarity("電梯壞了！！", "电梯坏了") == 1.0
     assert similarity("", "电梯坏了") == 0.0
     assert similarity("🙂", "🙂") == 0.0
+
+
+# Synonyms that share no character: they match through concept keys (nlp/concepts.py, concepts.toml).
+SYNONYMS = [
+    ("楼道灯不亮", "声控灯坏了"),
+    ("电梯停了", "电梯不动"),
+    ("感应灯不工作", "3号楼楼道灯坏了"),
+    ("路灯灭了", "路灯不亮了"),
+    ("电梯卡住了", "电梯停运了"),
+]
+
+# Different problems about the same thing, or the same state of different things.
+DIFFERENT_ABOUT_ONE_THING = [
+    ("电梯坏了", "电梯广告屏太吵"),
+    ("电梯坏了", "楼道灯坏了"),
+    ("声控灯坏了", "电梯停了"),
+    ("楼道灯不亮", "楼道里电动车充电"),
+    ("楼道里堆满杂物", "楼道里电动车充电"),
+    ("水管漏水", "楼道灯不亮"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), SYNONYMS)
+def test_synonyms_sharing_no_character_are_a_duplicate(a: str, b: str) -> None:
+    assert similarity(a, b) >= DUPLICATE_THRESHOLD
+
+
+@pytest.mark.parametrize(("a", "b"), DIFFERENT_ABOUT_ONE_THING)
+def test_one_thing_with_different_problems_is_not(a: str, b: str) -> None:
+    assert similarity(a, b) < DUPLICATE_THRESHOLD
+
+
+def test_concept_keys_of_the_synonym_pairs() -> None:
+    light_broken = frozenset({"light", "broken"})
+    assert report_terms("楼道灯不亮").concepts == report_terms("声控灯坏了").concepts == light_broken
+    elevator_stopped = frozenset({"elevator", "stopped"})
+    assert report_terms("电梯停了").concepts == report_terms("电梯不动").concepts == elevator_stopped
+    # A state takes no modifier: 门锁坏 stays itself beside "broken"; 停水 is not "stopped".
+    assert report_terms("门锁坏了").concepts == {"门锁坏", "broken"}
+    assert "stopped" not in report_terms("停水了").concepts
+
+
+def test_terms_come_from_the_filing_classification_and_survive_storage() -> None:
+    classifier = load_default_classifier()
+    text = "3号楼的电梯又不动了，困了好久"
+    terms = report_terms(text, classifier.classify(text), classifier.taxonomy)
+    assert terms == report_terms(text)
+    stored = ReportTerms.from_json(terms.to_json())
+    assert stored == terms
+    assert terms_similarity(stored, report_terms("3号楼电梯坏了")) == similarity(text, "3号楼电梯坏了")
+
+
+@pytest.mark.parametrize(
+    "stored", [None, {}, [], "x", {"v": 0}, {"v": 1, "content": 3}, {"v": 1, "chars": 1}]
+)
+def test_terms_not_stored_or_malformed_read_as_none(stored: object) -> None:
+    assert ReportTerms.from_json(stored) is None
+
+
+def test_concept_keys_without_matches_come_from_the_text() -> None:
+    taxonomy = load_default_classifier().taxonomy
+    assert concept_keys("灯不工作了", (), taxonomy) == {"broken"}
+    assert concept_keys("停水", (), taxonomy) == frozenset()
+
+
+def test_the_synonym_table_loads_and_is_checked() -> None:
+    concepts = load_concepts()
+    assert concepts.concept_of("声控灯") == "声控灯"
+    assert concepts.concept_of("灯") == "light" and concepts.concept_of("不亮") == "broken"
+    with pytest.raises(ConceptError, match="already in"):
+        parse_concepts('[states]\nbroken = ["坏"]\nstopped = ["坏"]')
+    with pytest.raises(ConceptError, match="unknown tables"):
+        parse_concepts('[verbs]\nbroken = ["坏"]')
+    with pytest.raises(ConceptError, match="non-empty list"):
+        parse_concepts("[things]\nlight = []")
+    with pytest.raises(ConceptError, match="not a word"):
+        parse_concepts('[things]\nlight = ["🙂"]')
+    with pytest.raises(ConceptError, match="defined twice"):
+        parse_concepts('[things]\nlight = ["灯"]\n[states]\nlight = ["坏"]')
