@@ -105,6 +105,10 @@ class RemoteSandbox:
         assert answer["ok"], answer
         return answer["result"]
 
+    async def open_staff_chat(self) -> None:
+        """The staff group exists in the stand-in, so the cards are delivered as they would be."""
+        await self.say(STAFF_CHAT, FIRST_USER - 1, "staff here")
+
     async def new_calls(self) -> list[dict[str, Any]]:
         assert self.http is not None
         async with self.http.get(f"{self.url}/sandbox/calls", params={"since": self.seen}) as response:
@@ -171,6 +175,7 @@ def receipts(calls: list[dict[str, Any]]) -> dict[tuple[int, int], float]:
 async def throughput(framework: str, url: str, groups: int, per_group: int) -> tuple[float, int]:
     async with RemoteSandbox() as sandbox:
         bind_groups(url, groups)
+        await sandbox.open_staff_chat()
         sent = []
         for r in range(per_group):
             for g in range(groups):
@@ -205,6 +210,7 @@ async def latency(
 ) -> tuple[list[float], int]:
     async with RemoteSandbox() as sandbox:
         bind_groups(url, groups)
+        await sandbox.open_staff_chat()
         bot = runtime(framework, url, sandbox)
         await bot.start()
         sent: dict[tuple[int, int], float] = {}
