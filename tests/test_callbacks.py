@@ -10,15 +10,12 @@ from hypothesis import strategies as st
 from handlers.callbacks import FAMILIES, MAX_BYTES, ButtonData, button, decode
 from handlers.reports.buttons import (
     Anonymous,
-    CategoryBack,
-    ChangeCategory,
     FileSecond,
     JoinTicket,
     NotDuplicate,
     OtherBuildings,
     ReportBuilding,
     ReportCancel,
-    SetCategory,
     Withdraw,
 )
 from handlers.router import BUTTONS
@@ -27,11 +24,14 @@ from handlers.tickets.buttons import (
     Assign,
     AssignTo,
     CancelStep,
+    CategoryBack,
+    ChangeCategory,
     History,
     Progress,
     Rate,
     Reject,
     Resolve,
+    SetCategory,
     SkipNote,
     TicketsPage,
 )

@@ -9,9 +9,9 @@ from handlers import texts
 from handlers.actions import AnswerButton, EditMessage, ReplyKeyboard, SendMessage
 from handlers.people import texts as people_texts
 from handlers.reports import texts as report_texts
-from handlers.reports.buttons import ChangeCategory, ReportBuilding
+from handlers.reports.buttons import ReportBuilding
 from handlers.tickets import texts as ticket_texts
-from handlers.tickets.buttons import Accept, Assign, Progress, Reject, Resolve, SkipNote
+from handlers.tickets.buttons import Accept, Assign, ChangeCategory, Progress, Reject, Resolve, SkipNote
 from storage.models import Ticket, TicketStatus, User
 from tests.support import (
     ADMIN,

@@ -9,9 +9,9 @@ from handlers import texts
 from handlers.actions import AnswerButton, DeleteMessage, EditMessage, SendMessage
 from handlers.people import texts as people_texts
 from handlers.reports import texts as report_texts
-from handlers.reports.buttons import ChangeCategory, OtherBuildings, ReportBuilding, Withdraw
+from handlers.reports.buttons import OtherBuildings, ReportBuilding, Withdraw
 from handlers.tickets import texts as ticket_texts
-from handlers.tickets.buttons import Accept, Rate
+from handlers.tickets.buttons import Accept, ChangeCategory, Rate
 from storage.models import Ticket
 from tests.support import (
     ADMIN,

@@ -10,14 +10,9 @@ from sqlmodel import Session, select
 from handlers import texts
 from handlers.actions import AnswerButton, EditMessage, SendMessage
 from handlers.reports import texts as report_texts
-from handlers.reports.buttons import (
-    CategoryBack,
-    ChangeCategory,
-    JoinTicket,
-    NotDuplicate,
-    SetCategory,
-)
+from handlers.reports.buttons import JoinTicket, NotDuplicate
 from handlers.tickets import texts as ticket_texts
+from handlers.tickets.buttons import CategoryBack, ChangeCategory, SetCategory
 from storage.models import Reclassification, Ticket, TicketFollower
 from tests.support import (
     ADMIN,

@@ -7,29 +7,6 @@ from dataclasses import dataclass
 from handlers.callbacks import ButtonData, button
 
 
-@button("cc")
-@dataclass(frozen=True)
-class ChangeCategory(ButtonData):
-    """改分类: show every category (reporter on the receipt, staff on the card)."""
-
-    ticket: int
-
-
-@button("sc")
-@dataclass(frozen=True)
-class SetCategory(ButtonData):
-    ticket: int
-    category: str  # the category id, never its position: taxonomy edits cannot change its meaning
-
-
-@button("cb")
-@dataclass(frozen=True)
-class CategoryBack(ButtonData):
-    """↩ 返回: put the pressed message back as it was."""
-
-    ticket: int
-
-
 @button("an")
 @dataclass(frozen=True)
 class Anonymous(ButtonData):

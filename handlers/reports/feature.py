@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers import texts as common
 from handlers.feature import STAFF, Audience, Command, Feature, Flow, Job, MenuButton, OnButton
 from handlers.reports import buttons, duplicates, filing, group, holds, private, sorting, texts
+from handlers.tickets import buttons as ticket_buttons
 
 FEATURE = Feature(
     name="reports",
@@ -26,9 +27,9 @@ FEATURE = Feature(
         OnButton(buttons.OtherBuildings, private.other_buildings),
         OnButton(buttons.Withdraw, filing.withdraw),
         OnButton(buttons.FileSecond, filing.file_second),
-        OnButton(buttons.ChangeCategory, sorting.show_choices),
-        OnButton(buttons.SetCategory, sorting.choose),
-        OnButton(buttons.CategoryBack, sorting.back),
+        OnButton(ticket_buttons.ChangeCategory, sorting.show_choices),
+        OnButton(ticket_buttons.SetCategory, sorting.choose),
+        OnButton(ticket_buttons.CategoryBack, sorting.back),
         OnButton(buttons.JoinTicket, duplicates.join),
         OnButton(buttons.NotDuplicate, duplicates.not_duplicate),
     ),

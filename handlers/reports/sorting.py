@@ -8,8 +8,8 @@ from handlers.context import Ctx
 from handlers.events import ButtonPress, IncomingMessage
 from handlers.parsing import first_int
 from handlers.reports import texts
-from handlers.reports.buttons import CategoryBack, ChangeCategory, SetCategory
 from handlers.reports.views import all_categories, receipt
+from handlers.tickets.buttons import CategoryBack, ChangeCategory, SetCategory
 from handlers.tickets.cards import card_edits, release_to_staff
 from storage.models import Hold, SortState, Ticket, TicketStatus
 from storage.tickets import get_ticket, set_category

@@ -9,16 +9,14 @@ from handlers import texts as common
 from handlers.actions import Button, InlineKeyboard
 from handlers.reports import texts
 from handlers.reports.buttons import (
-    CategoryBack,
-    ChangeCategory,
     JoinTicket,
     NotDuplicate,
     OtherBuildings,
     ReportBuilding,
     ReportCancel,
-    SetCategory,
     Withdraw,
 )
+from handlers.tickets.buttons import CategoryBack, ChangeCategory, SetCategory
 from handlers.views import age, rows, snippet, urgent_reason
 from nlp import Taxonomy
 from storage.models import Building, SortState, Ticket

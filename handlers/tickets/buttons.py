@@ -1,4 +1,7 @@
-"""The tickets feature's button families. Prefixes and field order never change (see handlers/callbacks)."""
+"""The tickets feature's button families, the category buttons of receipts and cards among them.
+
+Prefixes and field order never change (see handlers/callbacks).
+"""
 
 from __future__ import annotations
 
@@ -83,6 +86,29 @@ class Rate(ButtonData):
 @dataclass(frozen=True)
 class History(ButtonData):
     """The ticket's history, for its reporter or staff."""
+
+    ticket: int
+
+
+@button("cc")
+@dataclass(frozen=True)
+class ChangeCategory(ButtonData):
+    """改分类: show every category (the reporter on the receipt, staff on the card)."""
+
+    ticket: int
+
+
+@button("sc")
+@dataclass(frozen=True)
+class SetCategory(ButtonData):
+    ticket: int
+    category: str  # the category id, never its position: taxonomy edits cannot change its meaning
+
+
+@button("cb")
+@dataclass(frozen=True)
+class CategoryBack(ButtonData):
+    """↩ 返回: put the pressed message back as it was."""
 
     ticket: int
 

@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 
 from handlers import texts as common
 from handlers.actions import Button, InlineKeyboard
-from handlers.reports.buttons import CategoryBack, ChangeCategory
 from handlers.tickets import texts
 from handlers.tickets.buttons import (
     Accept,
     Assign,
     AssignTo,
     CancelStep,
+    CategoryBack,
+    ChangeCategory,
     History,
     Progress,
     Rate,
