@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# pytest-xdist workers, each with its own database (tests/conftest.py); WORKERS=0 runs in one process.
+WORKERS ?= 4
+PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 
 .PHONY: demo test test-postgres bench lint shell
 
@@ -20,10 +23,10 @@ shell: $(STAMP)
 	$(BIN)/linli shell
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-postgres: $(STAMP)
-	LINLI_TEST_DATABASE_URL=$${LINLI_TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m pytest
+	LINLI_TEST_DATABASE_URL=$${LINLI_TEST_DATABASE_URL:-$(PG_URL)} $(PYTEST)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

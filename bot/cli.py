@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from bot.config import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy import Engine
 
 DEMO_HINT = "try the bot offline first with `make demo`"
@@ -35,6 +37,7 @@ def _run(_args: argparse.Namespace) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # otherwise a line for every call
     logging.getLogger("aiogram").setLevel(logging.WARNING)
     from bot.runtime import StartupError, serve
+    from handlers.points.book import PointsFileError
     from nlp import TaxonomyError
 
     async def main() -> None:
@@ -47,7 +50,7 @@ def _run(_args: argparse.Namespace) -> int:
 
     try:
         asyncio.run(main())
-    except (TaxonomyError, StartupError) as exc:
+    except (TaxonomyError, PointsFileError, StartupError) as exc:
         raise SystemExit(f"linli: {exc}") from None
     return 0
 
@@ -79,6 +82,106 @@ def _inbox(args: argparse.Namespace) -> int:
         return 0
     print(failed_report(engine))
     return 0
+
+
+def _points(args: argparse.Namespace) -> int:
+    """`linli points verify`: the chain and every balance recomputed from the entries."""
+    from storage.db import session_scope
+    from storage.points import verify
+
+    with session_scope(_engine()) as session:
+        result = verify(session=session)
+    for problem in result.problems:
+        print(f"linli: points: {problem}")
+    if result.problems:
+        print(f"linli: points: {len(result.problems)} problems in {result.entries} entries", file=sys.stderr)
+        return 1
+    print(f"linli: points: {result.entries} entries and {result.accounts} accounts check out")
+    return 0
+
+
+def _vote(args: argparse.Namespace) -> int:
+    """`linli vote verify N`: an owners' vote's chain, tally and final hash recomputed from its record."""
+    from storage.db import session_scope
+    from storage.owner_votes import Check, verify
+
+    def say(line: str) -> None:
+        print(f"linli: vote {args.number}: {line}")
+
+    def share(what: str, check: Check) -> None:
+        met = "met" if check.ok else "NOT met"
+        say(f"{what} {check.part} of {check.whole}, at least {check.need} needed: {met}")
+
+    with session_scope(_engine()) as session:
+        result = verify(session=session, vote_id=args.number)
+    for problem in result.problems:
+        say(problem)
+    if result.tally is not None and result.verdict is not None:
+        tally, verdict = result.tally, result.verdict
+        say(f"{result.entries} entries; {tally.voted_households} of {tally.households} households voted")
+        share("turnout, area in 0.01 m²:", verdict.turnout_area)
+        share("turnout, owners:", verdict.turnout_owners)
+        share("agreeing, area in 0.01 m²:", verdict.agree_area)
+        share("agreeing, owners:", verdict.agree_owners)
+        say("passed" if verdict.passed else "not passed")
+        if result.final_hash:
+            say(f"final hash {result.final_hash}")
+    if result.problems:
+        print(f"linli: vote {args.number}: {len(result.problems)} problems", file=sys.stderr)
+        return 1
+    say("the record checks out")
+    return 0
+
+
+def _roll(args: argparse.Namespace) -> int:
+    """`linli roll import FILE --building 3号楼`: a CSV or XLSX roll into the building's households."""
+    from pathlib import Path
+
+    from handlers.owners.roll import parse_cells
+    from storage.db import session_scope, utcnow
+    from storage.owner_votes import import_roll
+    from storage.people import get_or_create_building
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise SystemExit(f"linli: roll: no such file: {path}")
+    rows = _roll_rows(path)
+    households, problems = parse_cells(rows)
+    for problem in problems:
+        print(f"linli: roll: {path.name} row {problem.line}: {problem.text}", file=sys.stderr)
+    if problems:
+        print(f"linli: roll: nothing imported ({len(problems)} problems)", file=sys.stderr)
+        return 1
+    now = utcnow()
+    with session_scope(_engine()) as session:
+        building = get_or_create_building(session=session, name=" ".join(args.building.split()), now=now)
+        assert building.id is not None
+        result = import_roll(session=session, building_id=building.id, rows=households, now=now)
+        name = building.name
+    print(
+        f"linli: roll: {name}: {result.added} added, {result.updated} updated, {result.unchanged} unchanged"
+    )
+    return 0
+
+
+def _roll_rows(path: Path) -> list[list[str]]:
+    """The file's rows as cells: the first sheet of an XLSX workbook, or CSV (UTF-8, with or without BOM)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            return [
+                ["" if cell is None else str(cell) for cell in row]
+                for row in sheet.iter_rows(values_only=True)
+            ]
+        finally:
+            book.close()
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [list(row) for row in csv.reader(handle)]
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -144,6 +247,20 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--failed", action="store_true", help="list failed updates (the default)")
     group.add_argument("--retry", type=int, metavar="ID", help="handle this failed update again")
     inbox.set_defaults(func=_inbox)
+    points = sub.add_parser("points", help="points ledger tools")
+    points.add_argument(
+        "action", choices=["verify"], help="verify: recompute the hash chain and every balance"
+    )
+    points.set_defaults(func=_points)
+    vote = sub.add_parser("vote", help="owners' vote tools")
+    vote.add_argument("action", choices=["verify"], help="verify: recompute the ballot chain and the tally")
+    vote.add_argument("number", type=int, help="the vote's number")
+    vote.set_defaults(func=_vote)
+    roll = sub.add_parser("roll", help="owners' roll tools")
+    roll.add_argument("action", choices=["import"], help="import: a CSV or XLSX roll of households")
+    roll.add_argument("file", help="columns: unit, room, area in m², owner name, owner's Telegram id")
+    roll.add_argument("--building", required=True, help="the building's name, as in /bind")
+    roll.set_defaults(func=_roll)
     migrate = sub.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--new", metavar="MESSAGE", help="also autogenerate a new revision (developers)")
     migrate.set_defaults(func=_migrate)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from datetime import time
+from datetime import time, timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,8 +33,15 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     timezone: str = "Asia/Shanghai"
     taxonomy_file: str | None = None
+    # The key that seals anonymous ballots (kept out of the database). Unset: derived from the bot token; set
+    # it before the token is ever changed, or anonymous polls open at the change cannot be voted in again.
+    ballot_key: SecretStr | None = None
+    # Points rules, levels and rewards (TOML); unset: the packaged handlers/points/default_points.toml.
+    points_file: str | None = None
     # When the weekly report goes to the staff chat, in TIMEZONE: "mon 09:00", or "off".
     weekly_report: str = "mon 09:00"
+    # When a poll's group is reminded before its deadline: "1d,2h" (units d, h, m), or "off".
+    poll_reminders: str = "1d,2h"
     # Updates of different chats handled side by side (each chat's in order).
     workers: int = Field(default=4, ge=1, le=64)
     # Webhook mode when set: the public HTTPS URL Telegram posts to. Unset: long polling.
@@ -122,6 +130,23 @@ class Settings(BaseSettings):
         parse_weekly(value)
         return value.strip().lower()
 
+    @field_validator("poll_reminders")
+    @classmethod
+    def _reminders(cls, value: str) -> str:
+        parse_reminders(value)
+        return value.strip().lower()
+
+    @property
+    def reminder_leads(self) -> tuple[timedelta, ...]:
+        return parse_reminders(self.poll_reminders)
+
+    @property
+    def ballot_secret(self) -> bytes:
+        if self.ballot_key is not None:
+            return self.ballot_key.get_secret_value().encode()
+        token = self.bot_token.get_secret_value() if self.bot_token is not None else ""
+        return hashlib.sha256(b"linli ballots:" + token.encode()).digest()
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -129,6 +154,24 @@ class Settings(BaseSettings):
     @property
     def weekly_slot(self) -> tuple[int, time] | None:
         return parse_weekly(self.weekly_report)
+
+
+_LEAD = re.compile(r"^(\d{1,3})([dhm])$")
+_LEAD_UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+
+
+def parse_reminders(value: str) -> tuple[timedelta, ...]:
+    """ "1d,2h" → (1 day, 2 hours), longest first; "off" → ()."""
+    value = value.strip().lower()
+    if value in ("off", ""):
+        return ()
+    leads = []
+    for part in value.replace(" ", "").split(","):
+        found = _LEAD.match(part)
+        if found is None or int(found.group(1)) == 0:
+            raise ValueError("write leads like '1d,2h' (days d, hours h, minutes m), or 'off'")
+        leads.append(int(found.group(1)) * _LEAD_UNITS[found.group(2)])
+    return tuple(sorted(set(leads), reverse=True))
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -8,6 +8,7 @@ import sys
 from bot.config import load_settings
 from bot.playground import STAFF_GROUP, Playground
 from handlers import texts
+from handlers.points import texts as points_texts
 from handlers.tickets import texts as ticket_texts
 
 BUILDING_GROUP = "3号楼业主群"
@@ -53,10 +54,16 @@ async def run_demo(*, framework: str | None = None) -> int:
             pg.press("张阿姨", "私聊", rating["message_id"], label=ticket_texts.BTN_RATE_GOOD)
             await sb.wait_message(ticket_texts.RATE_THANKS, chat_id=pg.actor("张阿姨").id)
             await pg.settle()
+            # The report earned her points when staff took it on (not when she sent it): she asks.
+            pg.say("张阿姨", "私聊", texts.BTN_POINTS)
+            points = await sb.wait_message("您现在有 5 分", chat_id=pg.actor("张阿姨").id)
+            pg.press("张阿姨", "私聊", points["message_id"], label=points_texts.BTN_DETAILS)
+            await sb.wait_message(points_texts.DETAILS_TITLE, chat_id=pg.actor("张阿姨").id)
+            await pg.settle()
         except TimeoutError as exc:
             print(sb.render_transcript())
             print(f"\ndemo failed: {exc}", file=sys.stderr)
             return 1
         print(sb.render_transcript())
-        print("\n✔ 演示完成：报事 → 已收到 #1 → 物业工作群 → 受理 → 已解决 → 通知居民 → 满意")
+        print("\n✔ 演示完成：报事 → 已收到 #1 → 物业工作群 → 受理 → 已解决 → 通知居民 → 满意 → 积分 +5")
     return 0

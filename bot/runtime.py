@@ -32,6 +32,7 @@ from bot.outbox import OutboxSender
 from handlers.context import CoreConfig
 from handlers.core import Core
 from handlers.feature import Audience
+from handlers.points.book import load_book
 from handlers.router import command_menu
 from nlp import load_classifier
 from storage.db import make_engine, migrate, session_scope, utcnow
@@ -110,8 +111,10 @@ class Runtime:
         # fight the event loop for the GIL. More throughput comes from more processes (see README).
         loop = asyncio.get_running_loop()
         loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="linli-db"))
-        # Both fail loudly here, before the bot answers anyone: a bad taxonomy file names its problem.
+        # These fail loudly here, before the bot answers anyone: a bad taxonomy or points file names its
+        # problem.
         classifier = await asyncio.to_thread(load_classifier, self.settings.taxonomy_file)
+        await asyncio.to_thread(load_book, self.settings.points_file)
         await asyncio.to_thread(migrate, self.engine)
         identity = await self._connect()
         config = CoreConfig(
@@ -121,6 +124,9 @@ class Runtime:
             tz=self.settings.tz,
             classifier=classifier,
             weekly_slot=self.settings.weekly_slot,
+            points_file=self.settings.points_file,
+            ballot_key=self.settings.ballot_secret,
+            poll_reminders=self.settings.reminder_leads,
         )
         self.core = Core(engine=self.engine, config=config, clock=self.clock)
         await self.leases.renew()

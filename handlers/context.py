@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -11,8 +11,8 @@ from sqlmodel import Session
 from handlers.actions import EditMessage, SendMessage, dump_action
 from nlp import Classifier
 from storage.conversations import clear_state
-from storage.models import Chat, ConversationState, Role, User
-from storage.outbox import enqueue
+from storage.models import Chat, ConversationState, OutboxMessage, Role, User
+from storage.outbox import enqueue, replace_pending_edit
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,9 @@ class CoreConfig:
     tz: ZoneInfo
     classifier: Classifier
     weekly_slot: tuple[int, time] | None = (0, time(9))  # weekday (0 = Monday) and local time
+    poll_reminders: tuple[timedelta, ...] = (timedelta(days=1), timedelta(hours=2))  # before a deadline
+    ballot_key: bytes = b"anonymous ballots"  # seals anonymous ballots; the runtime sets a secret one
+    points_file: str | None = None  # LINLI_POINTS_FILE; None: the packaged rules (points/book.py)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -33,15 +36,29 @@ class Scope:
     config: CoreConfig
     now: datetime
 
-    def later(self, action: SendMessage | EditMessage, *, card_for_ticket_id: int | None = None) -> None:
+    def later(
+        self, action: SendMessage | EditMessage, *, card_for_ticket_id: int | None = None
+    ) -> OutboxMessage:
         """Queue a message for the outbox sender; it commits with the rest of this transaction."""
-        enqueue(
+        return enqueue(
             session=self.session,
             chat_id=action.chat_id,
             payload=dump_action(action),
             now=self.now,
             card_for_ticket_id=card_for_ticket_id,
         )
+
+    def later_edit(self, action: EditMessage) -> None:
+        """Queue an edit that replaces a still-waiting edit of the same message (coalescing a burst)."""
+        payload = dump_action(action)
+        if not replace_pending_edit(
+            session=self.session,
+            chat_id=action.chat_id,
+            message_id=action.message_id,
+            payload=payload,
+            now=self.now,
+        ):
+            self.later(action)
 
 
 @dataclass(slots=True, kw_only=True)

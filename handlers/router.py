@@ -16,15 +16,19 @@ from handlers.context import Ctx, Scope
 from handlers.events import BotMembership, ButtonPress, GroupMigrated, IncomingMessage
 from handlers.feature import Allowed, Audience, Command, Feature, Flow, Job, MenuButton, OnButton
 from handlers.numbers.feature import FEATURE as NUMBERS
+from handlers.owners.feature import FEATURE as OWNERS
+from handlers.parsing import Command as Parsed
 from handlers.parsing import parse_command
 from handlers.people import menu
 from handlers.people.feature import FEATURE as PEOPLE
+from handlers.points.feature import FEATURE as POINTS
+from handlers.polls.feature import FEATURE as POLLS
 from handlers.reports.feature import FEATURE as REPORTS
 from handlers.tickets.feature import FEATURE as TICKETS
 from storage.chat_moves import move_chat
 from storage.people import set_chat_membership
 
-FEATURES: tuple[Feature, ...] = (PEOPLE, REPORTS, TICKETS, NUMBERS)
+FEATURES: tuple[Feature, ...] = (PEOPLE, REPORTS, TICKETS, POINTS, POLLS, OWNERS, NUMBERS)
 
 
 def _index(kind: str, pairs: Iterator[tuple[Any, Any]]) -> dict[Any, Any]:
@@ -62,6 +66,9 @@ def on_message(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
         ctx.user.private_chat_open = True
     command = parse_command(msg.text, ctx.config.bot_username)
     if command is not None:
+        if command.name == "start" and command.args in COMMANDS:
+            # A t.me/<bot>?start=points link opens the private chat on that command.
+            command = Parsed(command.args, "")
         found = COMMANDS.get(command.name)
         if found is None:
             return menu.help_text(ctx, msg) if msg.chat.is_private else []

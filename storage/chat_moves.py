@@ -7,11 +7,21 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from storage.models import Chat, ConversationState, OutboxMessage, OutboxStatus, Ticket, TicketFollower
+from storage.models import (
+    Chat,
+    ChatMember,
+    ConversationState,
+    OutboxMessage,
+    OutboxStatus,
+    Poll,
+    Ticket,
+    TicketFollower,
+)
 
 
 def move_chat(*, session: Session, old_id: int, new_id: int, now: datetime) -> bool:
-    """Move the building binding, tickets, followers, conversations and pending outbox rows to `new_id`.
+    """Move the building binding, tickets, followers, polls, members, conversations and pending outbox rows
+    to `new_id`.
 
     Idempotent: both service messages (migrate_to in the old chat, migrate_from in the new one) and a
     400 "upgraded to a supergroup" from a send may each trigger it. False when there was nothing to move.
@@ -35,6 +45,13 @@ def move_chat(*, session: Session, old_id: int, new_id: int, now: datetime) -> b
     session.exec(update(Ticket).where(col(Ticket.chat_id) == old_id).values(chat_id=new_id))
     session.exec(update(Ticket).where(col(Ticket.card_chat_id) == old_id).values(card_chat_id=new_id))
     session.exec(update(TicketFollower).where(col(TicketFollower.chat_id) == old_id).values(chat_id=new_id))
+    session.exec(update(Poll).where(col(Poll.chat_id) == old_id).values(chat_id=new_id))
+    # Who lives there (who may vote) follows too; someone already seen in the new chat is kept once.
+    seen_in_new = select(ChatMember.user_id).where(col(ChatMember.chat_id) == new_id)
+    session.exec(
+        delete(ChatMember).where(col(ChatMember.chat_id) == old_id, col(ChatMember.user_id).in_(seen_in_new))
+    )
+    session.exec(update(ChatMember).where(col(ChatMember.chat_id) == old_id).values(chat_id=new_id))
     # Someone already in a conversation in the new chat keeps that one: the old chat's is dropped.
     in_new = select(ConversationState.user_id).where(col(ConversationState.chat_id) == new_id)
     session.exec(

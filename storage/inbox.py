@@ -153,11 +153,17 @@ def claim(
 
 
 def finish(*, session: Session, inbox_id: int, now: datetime, error: str | None = None) -> None:
-    """Mark an update done (in the transaction of its effects) or failed with its error."""
+    """Mark an update done (in the transaction of its effects) or failed with its error.
+
+    A handled update keeps only its id (for de-duplication): its raw JSON, residents' words and which
+    button whom pressed, anonymous ballots included, is not kept once its effects are committed.
+    """
+    forget = {"payload": {}} if error is None else {}
     session.exec(
         update(InboxUpdate)
         .where(_id == inbox_id)
         .values(
+            **forget,
             status=InboxStatus.FAILED if error else InboxStatus.DONE,
             error=error[:2000] if error else None,
             finished_at=now,

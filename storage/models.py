@@ -80,6 +80,8 @@ class User(SQLModel, table=True):
     private_chat_open: bool = False
     # 私聊提醒: news of a ticket reported in a group also comes privately (otherwise only as a group reply).
     private_notices: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Shown by name on /rank (积分榜显示我); otherwise as "3号楼 一位居民".
+    rank_by_name: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     building_id: int | None = Field(default=None, foreign_key="buildings.id")
     created_at: datetime
 
@@ -343,3 +345,302 @@ class PendingExport(SQLModel, table=True):
     requested_at: datetime
     claimed_until: datetime | None = None  # a process building it holds it until then
     done_at: datetime | None = None
+
+
+# --- points (积分): a double-entry ledger, append-only and hash-chained
+
+
+class PointsEntry(SQLModel, table=True):
+    """One movement of points from one account to another; never updated, never deleted.
+
+    Accounts: "pool" (the community's, which pays for earning), "rewards" (what redemptions are paid to),
+    "u:<user id>" (a resident) and "held:<user id>" (points a pending redemption holds). `key` makes the
+    same rule for the same reference pay once; `hash` chains the entry to the one before it.
+    """
+
+    __tablename__ = "points_entries"
+    __table_args__ = (
+        Index("ix_points_entries_user", "user_id", "id"),
+        Index("ix_points_entries_user_rule", "user_id", "rule", "created_at"),
+        Index("ix_points_entries_building", "building_id", "created_at"),
+        Index("ix_points_entries_giver", "granted_by", "user_id", "created_at"),
+        Index("ix_points_entries_created", "created_at"),
+    )
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))  # the chain's seq
+    from_account: str = Field(max_length=32)
+    to_account: str = Field(max_length=32)
+    amount: int
+    rule: str = Field(max_length=32)
+    key: str | None = Field(default=None, max_length=96, unique=True)
+    user_id: int | None = _tg_id(nullable=True)  # the resident whose account moves
+    building_id: int | None = None  # the resident's building then (for the monthly rank)
+    ref: str | None = Field(default=None, max_length=48)  # "ticket:12", "reward:meal", "poll:3"
+    granted_by: int | None = _tg_id(nullable=True)  # the staff member who made a hand entry
+    approved_by: int | None = _tg_id(nullable=True)  # the second staff member, beyond the pair cap
+    reverses: int | None = None  # the entry this one corrects
+    note: str = ""
+    created_at: datetime
+    month: str = Field(max_length=7)  # "2026-11", the community's local month: what the monthly rank counts
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class PointsHead(SQLModel, table=True):
+    """The chain's end (one row): locked by every append, so entries are chained one after another."""
+
+    __tablename__ = "points_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    hash: str = Field(max_length=64)
+
+
+class PointsBalance(SQLModel, table=True):
+    """Each account's balance, written in the transaction of every entry; `points verify` checks it."""
+
+    __tablename__ = "points_balances"
+
+    account: str = Field(primary_key=True, max_length=32)
+    balance: int = 0
+    earned: int = 0  # for a resident: all ever earned from the pool, less reversals (their level)
+
+
+class PointsMonthly(SQLModel, table=True):
+    """Points earned per resident, month and building (0: none), written with each entry; `points verify`
+    checks it. The monthly rank reads this instead of summing a month of entries."""
+
+    __tablename__ = "points_monthly"
+    __table_args__ = (Index("ix_points_monthly_rank", "month", "building_id", "earned"),)
+
+    month: str = Field(primary_key=True, max_length=7)
+    building_id: int = Field(primary_key=True)
+    user_id: int = _tg_id(primary_key=True)
+    earned: int = 0
+
+
+class RedemptionStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Redemption(SQLModel, table=True):
+    """A resident's request for a reward; its points are held from the request until staff decide."""
+
+    __tablename__ = "redemptions"
+    __table_args__ = (Index("ix_redemptions_reward_status", "reward", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _tg_id(fk="users.id")
+    reward: str = Field(max_length=32)
+    price: int
+    status: str = Field(default=RedemptionStatus.PENDING, max_length=16)
+    code: str | None = Field(default=None, max_length=16)  # shown at the counter
+    reason: str | None = None  # why staff said no
+    hold_entry_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    requested_at: datetime
+    decided_at: datetime | None = None
+    decided_by: int | None = _tg_id(nullable=True)
+
+
+class PendingAward(SQLModel, table=True):
+    """A hand award beyond the giver's cap for this resident: it waits for a second staff member."""
+
+    __tablename__ = "pending_awards"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=96, unique=True)  # the /award message, so a redelivery asks once
+    giver_id: int = _tg_id()
+    user_id: int = _tg_id()
+    rule: str = Field(max_length=32)
+    amount: int
+    note: str = ""
+    status: str = Field(default=RedemptionStatus.PENDING, max_length=16)
+    requested_at: datetime
+    decided_at: datetime | None = None
+    decided_by: int | None = _tg_id(nullable=True)
+    entry_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+# --- polls (投票)
+
+
+class PollStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Poll(SQLModel, table=True):
+    """A building poll run with inline buttons; its message is edited as votes arrive."""
+
+    __tablename__ = "polls"
+    __table_args__ = (
+        Index("ix_polls_status_closes", "status", "closes_at"),
+        Index("ix_polls_chat_status", "chat_id", "status", "id"),
+        Index("ix_polls_building_status", "building_id", "status"),
+        Index("ix_polls_stale", "stale", "edited_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = _tg_id()  # the building group it is posted in
+    message_id: int | None = None  # the poll message, once known
+    message_outbox_id: int | None = None  # the outbox row that posts it (its message id, once sent)
+    building_id: int | None = Field(default=None, foreign_key="buildings.id")
+    creator_id: int = _tg_id(fk="users.id")
+    question: str
+    options: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    max_choices: int = 1  # 1: single choice
+    anonymous: bool = False
+    status: str = Field(default=PollStatus.OPEN, max_length=8)
+    created_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None = None
+    reminders_sent: int = 0  # how many of the configured reminders went out
+    # The poll message is edited at most once per pace (polls/voting.py); taps in between mark it stale and
+    # a job or a later tap brings it up to date.
+    edited_at: datetime | None = None
+    stale: bool = False
+    nudged_at: datetime | None = None  # the last 提醒未投票的人: residents are nudged at most once an hour
+
+
+class PollTally(SQLModel, table=True):
+    """Votes per option, written with each vote: the only place an anonymous poll's counts live."""
+
+    __tablename__ = "poll_tallies"
+
+    poll_id: int = Field(primary_key=True, foreign_key="polls.id")
+    option: int = Field(primary_key=True)
+    votes: int = 0
+
+
+class PollVote(SQLModel, table=True):
+    """A named poll's choice: who chose which option (one row per chosen option)."""
+
+    __tablename__ = "poll_votes"
+
+    poll_id: int = Field(primary_key=True, foreign_key="polls.id")
+    user_id: int = _tg_id(primary_key=True)
+    option: int = Field(primary_key=True)
+    voted_at: datetime
+
+
+class PollBallot(SQLModel, table=True):
+    """An anonymous poll's ballot: a keyed hash of poll and voter (not reversible without the bot's key)
+    and the chosen options sealed with a key derived from it. No user id, no time: it links nobody."""
+
+    __tablename__ = "poll_ballots"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    poll_id: int = Field(primary_key=True, foreign_key="polls.id")
+    voter: str = Field(primary_key=True, max_length=64)
+    sealed: int  # the chosen options as a bit mask, XOR a mask only the key can make
+
+
+# --- owners' votes (业主表决): the roll of households and formal votes on a hash-chained ballot record
+
+
+class OwnerHousehold(SQLModel, table=True):
+    """One household (专有部分) on a building's roll: its registered area and its owner.
+
+    `owner_key` names the owner for the headcount (one person with several units counts once): "tg:<id>"
+    when the roll gives a Telegram id, else "name:<name>" as the roll spells it. `claim_code` is the
+    one-time code staff hand out; it is cleared when the owner claims the household.
+    """
+
+    __tablename__ = "owner_households"
+    __table_args__ = (
+        UniqueConstraint("building_id", "unit", "room", name="uq_owner_households_place"),
+        Index("ix_owner_households_owner", "owner_tg_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    building_id: int = Field(foreign_key="buildings.id")
+    unit: str = Field(max_length=16)
+    room: str = Field(max_length=16)
+    area_centi: int  # hundredths of a square metre: areas add up exactly
+    owner_name: str = Field(max_length=64)
+    owner_key: str = Field(max_length=80)
+    owner_tg_id: int | None = _tg_id(nullable=True)  # the owner's Telegram account, once known
+    claim_code: str | None = Field(default=None, max_length=16, unique=True)
+    claimed_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class OwnerVoteStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class OwnerVote(SQLModel, table=True):
+    """A formal owners' vote on one building's roll (building_id) or the whole compound's (None).
+
+    The roll is copied at creation (owner_vote_roll), so the totals cannot move while it runs. The ballots'
+    chain starts at `anchor_hash` (the vote's terms and that copy) and ends at `head_hash`; closing writes
+    the figures (`result`) and `final_hash`, which also covers them.
+    """
+
+    __tablename__ = "owner_votes"
+    __table_args__ = (Index("ix_owner_votes_status_closes", "status", "closes_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    building_id: int | None = Field(default=None, foreign_key="buildings.id")
+    matter: str = Field(max_length=16)  # ordinary | fund | rebuild | common
+    title: str = Field(max_length=64)
+    question: str
+    creator_id: int = _tg_id(fk="users.id")
+    status: str = Field(default=OwnerVoteStatus.OPEN, max_length=8)
+    created_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None = None
+    anchor_hash: str = Field(max_length=64)
+    head_seq: int = 0
+    head_hash: str = Field(max_length=64)
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    passed: bool | None = None
+    final_hash: str | None = Field(default=None, max_length=64)
+    # Where the ballot was sent, as [chat id, outbox row id] pairs: closing takes the buttons off them.
+    messages: list[list[int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class OwnerVoteRoll(SQLModel, table=True):
+    """A household as it stood on the roll when the vote opened: the weights and headcount it counts by."""
+
+    __tablename__ = "owner_vote_roll"
+
+    vote_id: int = Field(primary_key=True, foreign_key="owner_votes.id")
+    household_id: int = Field(primary_key=True, foreign_key="owner_households.id")
+    building_id: int
+    label: str = Field(max_length=40)  # "1-502": unit and room
+    area_centi: int
+    owner_key: str = Field(max_length=80)
+
+
+class OwnerBallot(SQLModel, table=True):
+    """One entry on a vote's ballot record; never updated, never deleted.
+
+    A household's later entry supersedes its earlier one (`supersedes`), and the tally counts each
+    household's latest. `method` says how it came (button, paper, proxy, door), `entered_by` who entered
+    it for the owner; `hash` chains it to the entry before it in the same vote.
+    """
+
+    __tablename__ = "owner_ballots"
+    __table_args__ = (
+        UniqueConstraint("vote_id", "seq", name="uq_owner_ballots_seq"),
+        Index("ix_owner_ballots_household", "vote_id", "household_id", "seq"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    vote_id: int = Field(foreign_key="owner_votes.id")
+    seq: int
+    household_id: int = Field(foreign_key="owner_households.id")
+    choice: str = Field(max_length=8)  # yes | no | abstain
+    method: str = Field(max_length=8)  # button | paper | proxy | door
+    voter_id: int | None = _tg_id(nullable=True)  # the owner who pressed the button
+    entered_by: int | None = _tg_id(nullable=True)  # the staff member who entered it for the owner
+    note: str = ""
+    supersedes: int | None = None  # the household's entry this one replaces
+    created_at: datetime
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -49,6 +49,40 @@ def enqueue(
 _QUEUED = "linli.outbox_queued"
 
 
+def sent_message_id(*, session: Session, outbox_id: int) -> int | None:
+    """The chat's id for the message a row sent; None until it is sent."""
+    row = session.get(OutboxMessage, outbox_id)
+    return row.sent_message_id if row is not None and row.status == OutboxStatus.SENT else None
+
+
+# How far back a new edit looks for a waiting edit of the same message to replace.
+_COALESCE_LOOKBACK = 20
+
+
+def replace_pending_edit(
+    *, session: Session, chat_id: int, message_id: int, payload: dict[str, Any], now: datetime
+) -> bool:
+    """Put `payload` in place of an edit of the same message still waiting unclaimed; False when none.
+
+    A burst of changes to one message (a poll's counts) becomes one edit when it goes out, instead of one
+    per change queued behind Telegram's per-chat limit.
+    """
+    free = col(OutboxMessage.claimed_until).is_(None) | (col(OutboxMessage.claimed_until) <= now)
+    waiting = session.exec(
+        select(OutboxMessage)
+        .where(_chat_id == chat_id, _is_pending, free)
+        .order_by(_row_id.desc())
+        .limit(_COALESCE_LOOKBACK)
+    )
+    for row in waiting:
+        if row.payload.get("kind") == "edit" and row.payload.get("message_id") == message_id:
+            result = session.exec(
+                update(OutboxMessage).where(_row_id == row.id, _is_pending, free).values(payload=payload)
+            )
+            return bool(result.rowcount)
+    return False
+
+
 def queued_in(session: Session) -> list[OutboxMessage]:
     """The rows this session has queued so far, in the order they were queued."""
     return list(session.info.get(_QUEUED, ()))

@@ -65,6 +65,7 @@ class Harness:
         *,
         staff_chat_id: int | None = STAFF_CHAT.id,
         weekly_slot: tuple[int, time] | None = None,
+        points_file: str | None = None,
     ) -> None:
         self.clock_value: datetime | None = None
         config = CoreConfig(
@@ -74,6 +75,7 @@ class Harness:
             tz=ZoneInfo("Asia/Shanghai"),
             classifier=load_default_classifier(),
             weekly_slot=weekly_slot,
+            points_file=points_file,
         )
         self.core = Core(engine=engine, config=config, clock=self.now)
         self.api = CollectingApi()

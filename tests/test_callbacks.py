@@ -8,6 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.callbacks import FAMILIES, MAX_BYTES, ButtonData, button, decode
+from handlers.owners import buttons as owners
+from handlers.points import buttons as points
+from handlers.polls import buttons as polls
 from handlers.reports.buttons import (
     Anonymous,
     FileSecond,
@@ -63,6 +66,27 @@ PINNED = [
     ("1:ob", OtherBuildings()),
     ("1:wd:12", Withdraw(12)),
     ("1:fs:12", FileSecond(12)),
+    ("1:pd", points.Details()),
+    ("1:pm", points.RewardMenu()),
+    ("1:pp:meal", points.PickReward("meal")),
+    ("1:pk:meal", points.ConfirmReward("meal")),
+    ("1:pn", points.CancelReward()),
+    ("1:pv", points.ToggleRankName()),
+    ("1:ra:7", points.ApproveRedemption(7)),
+    ("1:rx:7", points.RejectRedemption(7)),
+    ("1:wa:7", points.ApproveAward(7)),
+    ("1:wx:7", points.RejectAward(7)),
+    ("1:vo:3:1", polls.Vote(3, 1)),
+    ("1:vr:3", polls.RemindVoters(3)),
+    ("1:vn", polls.NewPoll()),
+    ("1:vd", polls.OptionsDone()),
+    ("1:vk:1", polls.Kind(1)),
+    ("1:va:1", polls.Anonymity(1)),
+    ("1:vt:7200", polls.Duration(7200)),
+    ("1:vg:4", polls.PollBuilding(4)),
+    ("1:vc", polls.ConfirmPoll()),
+    ("1:vx", polls.CancelPoll()),
+    ("1:ow:3:yes", owners.OwnerChoice(3, "yes")),
 ]
 
 

@@ -238,3 +238,40 @@ def test_a_user_in_a_flow_in_both_chats_does_not_break_the_move(engine) -> None:
         assert session.exec(select(Ticket).where(Ticket.chat_id == OLD)).all() == []
         states = session.exec(select(ConversationState).where(ConversationState.user_id == REPORTER)).all()
         assert [s.chat_id for s in states] == [NEW]
+
+
+def test_polls_and_who_lives_there_follow_the_group(engine) -> None:
+    """A poll open in the group stays votable by the same residents after the upgrade."""
+    from datetime import timedelta
+
+    from storage.models import ChatMember
+    from storage.people import note_member
+    from storage.polls import create_poll, lives_in
+
+    world = build(engine)
+    now = utcnow()
+    with session_scope(engine) as session:
+        note_member(session=session, chat_id=OLD, user_id=REPORTER, now=now)
+        note_member(session=session, chat_id=OLD, user_id=NEIGHBOUR, now=now)
+        note_member(session=session, chat_id=NEW, user_id=NEIGHBOUR, now=now)  # already seen in the new one
+        poll = create_poll(
+            session=session,
+            chat_id=OLD,
+            building_id=world.building_id,
+            creator_id=REPORTER,
+            question="问",
+            options=["甲", "乙"],
+            max_choices=1,
+            anonymous=False,
+            closes_at=now + timedelta(days=1),
+            now=now,
+        )
+        poll_id = poll.id
+    assert move(engine)
+    with Session(engine) as session:
+        from storage.models import Poll
+
+        assert session.get(Poll, poll_id).chat_id == NEW
+        members = session.exec(select(ChatMember.chat_id, ChatMember.user_id)).all()
+        assert sorted(members) == sorted([(NEW, REPORTER), (NEW, NEIGHBOUR)])
+        assert lives_in(session=session, user_id=REPORTER, building_id=world.building_id)

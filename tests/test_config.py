@@ -49,3 +49,16 @@ def test_invalid_setting_names_itself(monkeypatch: pytest.MonkeyPatch, name: str
     monkeypatch.setenv(f"LINLI_{name}", value)
     with pytest.raises(SettingsError, match=f"LINLI_{name}"):
         load_settings()
+
+
+def test_poll_reminders_are_leads_before_the_deadline() -> None:
+    from datetime import timedelta
+
+    assert load_settings(_env_file=None).reminder_leads == (timedelta(days=1), timedelta(hours=2))
+    assert load_settings(_env_file=None, poll_reminders="2h, 3d").reminder_leads == (
+        timedelta(days=3),
+        timedelta(hours=2),
+    )
+    assert load_settings(_env_file=None, poll_reminders="off").reminder_leads == ()
+    with pytest.raises(SettingsError, match="LINLI_POLL_REMINDERS"):
+        load_settings(_env_file=None, poll_reminders="tomorrow")

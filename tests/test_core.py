@@ -53,12 +53,6 @@ def test_start_in_private_shows_the_big_button_menu(h: Harness) -> None:
     assert labels == ["我要报事", "我的报事", "我的积分", "投票", "帮助", "私聊提醒"]
 
 
-@pytest.mark.parametrize("button", ["我的积分", "投票"])
-def test_unbuilt_menu_buttons_say_they_are_coming(h: Harness, button: str) -> None:
-    [reply] = h.say(private(RESIDENT), RESIDENT, button)
-    assert reply.text == people_texts.COMING_SOON.format(feature=button)
-
-
 def test_staff_grant_needs_an_admin(h: Harness, engine) -> None:
     h.say(GROUP_3, NEIGHBOUR, "我是刘大爷")
     [refusal] = h.say(GROUP_3, RESIDENT, "/staff", reply_to=1, reply_to_sender=NEIGHBOUR)

@@ -383,3 +383,15 @@ def test_prune_on_an_empty_inbox_or_fresh_rows(engine, status: str) -> None:
     with session_scope(engine) as session:
         assert prune(session=session, now=now) == 0
     assert [(r.update_id, r.status) for r in rows(engine)] == [(1, status)]
+
+
+def test_a_handled_update_keeps_its_id_but_not_its_words(engine) -> None:
+    """Residents' texts and who pressed which button (anonymous votes too) are not kept once handled."""
+    put(engine, Arrival(7, X, {"update_id": 7, "message": {"text": "电梯坏了"}}))
+    put(engine, Arrival(8, X, {"update_id": 8, "message": {"text": "楼道灯坏了"}}))
+    done(engine, 7)
+    done(engine, 8, error="ValueError: boom")
+    kept = {row.update_id: row.payload for row in rows(engine)}
+    assert kept[7] == {}
+    assert kept[8] == {"update_id": 8, "message": {"text": "楼道灯坏了"}}  # a failed one is kept to retry it
+    assert put(engine, Arrival(7, X, {"update_id": 7})) == 0  # and the id still de-duplicates

@@ -49,6 +49,46 @@ class SlowApi(CollectingApi):
         return message_id
 
 
+class GatedApi(CollectingApi):
+    """Telegram on a slow link: each send returns only when the test resolves its gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gates: list[asyncio.Future[None]] = []
+
+    async def send(self, action: SendMessage) -> int:
+        gate = asyncio.get_running_loop().create_future()
+        self.gates.append(gate)
+        await gate
+        return await super().send(action)
+
+
+class SteppedClock:
+    """Wall and monotonic time together, moving only when the test advances them."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+        self.elapsed = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.elapsed
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+        self.elapsed += seconds
+
+
+async def eventually(condition, what: str, timeout: float = 60.0) -> None:
+    """Wait for something the code under test does on its own schedule; the timeout only catches a hang."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+        await asyncio.sleep(0.01)
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = utcnow()
@@ -204,17 +244,43 @@ async def test_two_senders_flushing_together_send_each_row_once(engine) -> None:
 
 
 async def test_a_slow_batch_keeps_its_claim_so_a_second_sender_leaves_it_alone(engine) -> None:
+    """The batch outlasts its lease several times over; the renewals alone keep the second sender off.
+
+    Time (both clocks) moves only when the test moves it, and each step waits for the renewal it needs,
+    so a busy machine can slow this test down but cannot make a claim lapse.
+    """
     for chat in range(-1, -5, -1):
         queue(engine, f"通知{chat}", chat_id=chat)
-    lease = timedelta(seconds=0.6)  # renewed every 0.2 s; the batch takes 1.6 s
-    slow, other = SlowApi(0.4), CollectingApi()
-    first = OutboxSender(engine=engine, api=slow, flood=FloodControl(NO_LIMITS), lease=lease)
-    second = OutboxSender(engine=engine, api=other, flood=FloodControl(NO_LIMITS), lease=lease)
+    lease = timedelta(seconds=0.6)  # renewed every 0.2 s; the batch takes 1.6 s by the test's clock
+    clock = SteppedClock()
+    slow, other = GatedApi(), CollectingApi()
+    first, second = (
+        OutboxSender(
+            engine=engine,
+            api=api,
+            flood=FloodControl(NO_LIMITS),
+            clock=clock,
+            monotonic=clock.monotonic,
+            lease=lease,
+        )
+        for api in (slow, other)
+    )
+
+    def claimed_until() -> set:
+        return {r.claimed_until for r in rows(engine) if r.status == "pending"}
+
     batch = asyncio.create_task(first.flush())
-    await asyncio.sleep(0.1)  # the first has claimed everything and is sending
-    while not batch.done():
-        await second.flush()
-        await asyncio.sleep(0.05)
+    for n in range(1, 5):
+        await eventually(lambda n=n: len(slow.gates) == n, f"send {n} under way")
+        for _ in range(2):  # a send takes 0.4 s: two steps of a third of the lease
+            clock.advance(0.2)
+            await second.flush()  # the last renewal still holds
+            assert other.calls == []
+            await eventually(lambda: claimed_until() == {clock() + lease}, "the claim renewed")
+            await second.flush()
+            assert other.calls == []
+        slow.gates[-1].set_result(None)
+    await batch
     assert other.calls == [] and len(slow.calls) == 4
     assert all(r.status == "sent" and r.attempts == 1 for r in rows(engine))
 

@@ -19,9 +19,6 @@ FEATURE = Feature(
         Command("staff", roles.grant_staff, allowed=ADMIN, menu=Audience.ADMIN, description=texts.CMD_STAFF),
     ),
     menu_buttons=(
-        # Placeholders until the points and polls features land; each will declare its own button.
-        MenuButton(common.BTN_POINTS, menu.coming_soon(common.BTN_POINTS)),
-        MenuButton(common.BTN_POLLS, menu.coming_soon(common.BTN_POLLS)),
         MenuButton(common.BTN_HELP, menu.help_text),
         MenuButton(common.BTN_PRIVATE_NOTICES, menu.toggle_private_notices),
     ),

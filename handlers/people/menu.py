@@ -5,7 +5,6 @@ from __future__ import annotations
 from handlers.actions import Action, SendMessage
 from handlers.context import Ctx
 from handlers.events import BotMembership, IncomingMessage
-from handlers.feature import MenuHandler
 from handlers.people import texts
 from handlers.views import display_name, main_menu
 
@@ -25,13 +24,6 @@ def help_text(ctx: Ctx, msg: IncomingMessage, args: str = "") -> list[Action]:
         text += texts.HELP_ADMIN
     keyboard = main_menu() if msg.chat.is_private else None
     return [SendMessage(chat_id=msg.chat.id, text=text, keyboard=keyboard)]
-
-
-def coming_soon(feature: str) -> MenuHandler:
-    def answer(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
-        return [SendMessage(chat_id=msg.chat.id, text=texts.COMING_SOON.format(feature=feature))]
-
-    return answer
 
 
 def toggle_private_notices(ctx: Ctx, msg: IncomingMessage) -> list[Action]:

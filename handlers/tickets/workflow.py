@@ -2,7 +2,8 @@
 
 已收到 → 已受理 → 处理中 → 已解决 → 已评价, plus 已驳回 (with a reason), 已合并 (a duplicate), and reopening
 (已解决 → 已受理) when the reporter is not satisfied. Which moves are allowed is the one table in
-tickets/states.py; storage only saves what is decided here. Also here: who hears about each move.
+tickets/states.py; storage only saves what is decided here. Also here: who hears about each move, and the
+points a move pays or takes back (points/earning.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from handlers import texts as common
 from handlers.actions import Action, Media, SendMessage
 from handlers.context import Scope
+from handlers.points.earning import after_ticket_move
 from handlers.tickets import texts
 from handlers.tickets.cards import card_edits
 from handlers.tickets.notify import tell_reporters
@@ -80,6 +82,8 @@ def move(
             ticket.after_photo_file_id = photo_file_id
     if to == S.REJECTED:
         ticket.rejection_reason = note
+    if not reopening:
+        after_ticket_move(scope, ticket, to, actor=actor)
     if reopening:
         # The clock to resolve starts again, and so do its alerts.
         _, resolve_within = scope.config.classifier.taxonomy.sla_for(ticket.category, ticket.urgent)

@@ -11,6 +11,8 @@ BENCHES = (
     "tests.bench.bench_intake",
     "tests.bench.bench_duplicates",
     "tests.bench.bench_numbers",
+    "tests.bench.bench_points",
+    "tests.bench.bench_polls",
 )
 
 

@@ -118,3 +118,48 @@ async def test_export_labels_writes_what_people_sorted(tmp_path: Path, db_url: s
             {"text": "楼上天天跺脚", "label": "noise"},
             {"text": "看图", "label": "other"},
         ]
+
+
+async def test_points_verify_passes_a_whole_ledger_and_names_an_edited_entry(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from storage.db import make_engine, migrate, session_scope, utcnow
+    from storage.people import upsert_user
+    from storage.points import POOL, post, resident
+
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        upsert_user(session=session, user_id=5, first_name="x", username=None, now=utcnow())
+        for amount in (5, 10):
+            post(
+                session=session,
+                from_account=POOL,
+                to_account=resident(5),
+                amount=amount,
+                rule="award",
+                now=utcnow(),
+            )
+    env = clean_env(tmp_path, database_url=url)
+    code, out = await run(["points", "verify"], env, tmp_path)
+    assert code == 0 and "2 entries" in out and "check out" in out
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE points_entries SET amount = 50 WHERE id = 2"))
+    engine.dispose()
+    code, out = await run(["points", "verify"], env, tmp_path)
+    assert code == 1 and "entry 2: its hash does not match its contents" in out
+
+
+async def test_run_with_a_broken_points_file_names_the_file_entry_and_problem(tmp_path: Path) -> None:
+    broken = tmp_path / "points.toml"
+    broken.write_text(
+        (Path(__file__).parents[2] / "handlers" / "points" / "default_points.toml")
+        .read_text(encoding="utf-8")
+        .replace("amount = 5\n", "amount = -5\n", 1),
+        encoding="utf-8",
+    )
+    env = clean_env(tmp_path, bot_token="1:x", staff_chat_id="-1001", points_file=str(broken))
+    code, out = await run(["run"], env, tmp_path)
+    assert code != 0
+    assert str(broken) in out and "rules[0].amount" in out and "greater than 0" in out

@@ -1,0 +1,221 @@
+"""发起投票 in the private chat, one question at a time: the question, the options (2–10), single or multiple
+choice, named or anonymous, how long, the building (staff), then a preview and 确认发布.
+
+The draft lives in the conversation state, so a restart between two steps loses nothing.
+"""
+
+from __future__ import annotations
+
+from handlers import texts as common
+from handlers.actions import Action, AnswerButton, Button, EditMessage, InlineKeyboard, SendMessage
+from handlers.context import Ctx
+from handlers.events import ButtonPress, IncomingMessage
+from handlers.polls import texts
+from handlers.polls.buttons import (
+    Anonymity,
+    CancelPoll,
+    ConfirmPoll,
+    Duration,
+    Kind,
+    NewPoll,
+    OptionsDone,
+    PollBuilding,
+)
+from handlers.polls.launching import (
+    FLOW,
+    MAX_OPTIONS,
+    MIN_OPTIONS,
+    OPTION_LIMIT,
+    QUESTION_LIMIT,
+    Draft,
+    begin,
+    building_question,
+    check,
+    may_launch_privately,
+    publish_to_building,
+)
+from handlers.views import building_name, main_menu
+from storage.conversations import set_state
+from storage.models import ConversationState
+from storage.people import get_building
+
+
+def _save(ctx: Ctx, chat_id: int, step: str, data: dict[str, object]) -> None:
+    set_state(
+        session=ctx.session,
+        user_id=ctx.user.id,
+        chat_id=chat_id,
+        flow=FLOW,
+        step=step,
+        data=data,
+        now=ctx.now,
+    )
+
+
+def _keyboard(*buttons: Button) -> InlineKeyboard:
+    return InlineKeyboard(rows=(tuple(buttons),))
+
+
+def new_poll(ctx: Ctx, press: ButtonPress, data: NewPoll) -> list[Action]:
+    if not may_launch_privately(ctx):
+        return [AnswerButton(callback_id=press.callback_id, text=texts.WHO_MAY_LAUNCH)]
+    return [AnswerButton(callback_id=press.callback_id), *begin(ctx, press.chat.id)]
+
+
+def step(ctx: Ctx, msg: IncomingMessage, state: ConversationState) -> list[Action]:
+    """A typed answer: the question, or the next option."""
+    words = msg.text.strip()
+    if words == common.BTN_CANCEL:
+        ctx.forget_state()
+        return [SendMessage(chat_id=msg.chat.id, text=texts.FLOW_CANCELLED, keyboard=main_menu())]
+    data = dict(state.data)
+    if state.step == "question":
+        if not words or len(words) > QUESTION_LIMIT:
+            return [
+                SendMessage(
+                    chat_id=msg.chat.id, text=texts.QUESTION_TOO_LONG if words else texts.ASK_QUESTION
+                )
+            ]
+        _save(ctx, msg.chat.id, "options", {"question": words, "options": []})
+        return [SendMessage(chat_id=msg.chat.id, text=texts.ASK_OPTION.format(n=1))]
+    if state.step == "options":
+        options = list(data.get("options", []))  # type: ignore[call-overload]
+        if not words or len(words) > OPTION_LIMIT:
+            return [SendMessage(chat_id=msg.chat.id, text=texts.OPTION_TOO_LONG)]
+        if words in options:
+            return [SendMessage(chat_id=msg.chat.id, text=texts.SAME_OPTIONS)]
+        options.append(words)
+        data["options"] = options
+        if len(options) >= MAX_OPTIONS:
+            _save(ctx, msg.chat.id, "kind", data)
+            return [_ask_kind(msg.chat.id)]
+        _save(ctx, msg.chat.id, "options", data)
+        if len(options) < MIN_OPTIONS:
+            return [SendMessage(chat_id=msg.chat.id, text=texts.ASK_OPTION.format(n=len(options) + 1))]
+        done = _keyboard(Button(text=texts.BTN_OPTIONS_DONE, data=OptionsDone().encode()))
+        return [
+            SendMessage(
+                chat_id=msg.chat.id, text=texts.ASK_MORE_OPTIONS.format(n=len(options)), keyboard=done
+            )
+        ]
+    return [SendMessage(chat_id=msg.chat.id, text=texts.FLOW_STALE)]
+
+
+def _ask_kind(chat_id: int) -> SendMessage:
+    keyboard = _keyboard(
+        Button(text=texts.BTN_SINGLE, data=Kind(0).encode()),
+        Button(text=texts.BTN_MULTI, data=Kind(1).encode()),
+    )
+    return SendMessage(chat_id=chat_id, text=texts.ASK_KIND, keyboard=keyboard)
+
+
+def _state_at(ctx: Ctx, press: ButtonPress, step_name: str) -> dict[str, object] | None:
+    state = ctx.flow(FLOW)
+    return dict(state.data) if state is not None and state.step == step_name else None
+
+
+def _stale(press: ButtonPress) -> list[Action]:
+    return [AnswerButton(callback_id=press.callback_id, text=texts.FLOW_STALE)]
+
+
+def _answered(press: ButtonPress, text: str, keyboard: InlineKeyboard | None = None) -> list[Action]:
+    return [
+        AnswerButton(callback_id=press.callback_id),
+        EditMessage(chat_id=press.chat.id, message_id=press.message_id, text=text, keyboard=keyboard),
+    ]
+
+
+def options_done(ctx: Ctx, press: ButtonPress, data: OptionsDone) -> list[Action]:
+    draft = _state_at(ctx, press, "options")
+    if draft is None or len(draft.get("options", [])) < MIN_OPTIONS:  # type: ignore[arg-type]
+        return _stale(press)
+    _save(ctx, press.chat.id, "kind", draft)
+    return [AnswerButton(callback_id=press.callback_id), _ask_kind(press.chat.id)]
+
+
+def kind(ctx: Ctx, press: ButtonPress, data: Kind) -> list[Action]:
+    draft = _state_at(ctx, press, "kind")
+    if draft is None:
+        return _stale(press)
+    draft["max_choices"] = len(draft["options"]) if data.multiple else 1  # type: ignore[arg-type]
+    _save(ctx, press.chat.id, "anonymity", draft)
+    keyboard = _keyboard(
+        Button(text=texts.BTN_NAMED, data=Anonymity(0).encode()),
+        Button(text=texts.BTN_ANONYMOUS, data=Anonymity(1).encode()),
+    )
+    return _answered(press, texts.ASK_NAMED, keyboard)
+
+
+def anonymity(ctx: Ctx, press: ButtonPress, data: Anonymity) -> list[Action]:
+    draft = _state_at(ctx, press, "anonymity")
+    if draft is None:
+        return _stale(press)
+    draft["anonymous"] = bool(data.anonymous)
+    _save(ctx, press.chat.id, "duration", draft)
+    keyboard = _keyboard(
+        *(Button(text=label, data=Duration(seconds).encode()) for label, seconds in texts.DURATION_CHOICES)
+    )
+    return _answered(press, texts.ASK_DURATION, keyboard)
+
+
+def duration(ctx: Ctx, press: ButtonPress, data: Duration) -> list[Action]:
+    draft = _state_at(ctx, press, "duration")
+    if draft is None or data.seconds not in {s for _, s in texts.DURATION_CHOICES}:
+        return _stale(press)
+    draft["seconds"] = data.seconds
+    if ctx.is_staff:
+        return [
+            AnswerButton(callback_id=press.callback_id),
+            *building_question(ctx, press.chat.id, Draft.load(draft)),
+        ]
+    draft["building"] = ctx.user.building_id
+    return _preview(ctx, press, draft)
+
+
+def building(ctx: Ctx, press: ButtonPress, data: PollBuilding) -> list[Action]:
+    """Staff chose the building (after the guided steps, or after a one-line /poll in private)."""
+    draft = _state_at(ctx, press, "building")
+    if draft is None:
+        return _stale(press)
+    draft["building"] = data.building
+    return _preview(ctx, press, draft)
+
+
+def _preview(ctx: Ctx, press: ButtonPress, draft: dict[str, object]) -> list[Action]:
+    poll = Draft.load(draft)
+    if (problem := check(poll)) is not None:
+        ctx.forget_state()
+        return _answered(press, problem)
+    _save(ctx, press.chat.id, "confirm", draft)
+    where = building_name(get_building(session=ctx.session, building_id=draft.get("building")))  # type: ignore[arg-type]
+    hours = poll.seconds // 3600
+    text = texts.PREVIEW.format(
+        question=poll.question,
+        options="\n".join(texts.PREVIEW_OPTION.format(option=o) for o in poll.options),
+        kind=texts.BTN_SINGLE if poll.max_choices == 1 else texts.BTN_MULTI,
+        named=texts.BTN_ANONYMOUS if poll.anonymous else texts.BTN_NAMED,
+        duration=texts.DURATION_DAYS.format(n=hours // 24)
+        if hours >= 24
+        else texts.DURATION_HOURS.format(n=hours),
+        building=where,
+    )
+    keyboard = _keyboard(
+        Button(text=texts.BTN_CONFIRM, data=ConfirmPoll().encode()),
+        Button(text=texts.BTN_CANCEL, data=CancelPoll().encode()),
+    )
+    return _answered(press, text, keyboard)
+
+
+def confirm(ctx: Ctx, press: ButtonPress, data: ConfirmPoll) -> list[Action]:
+    draft = _state_at(ctx, press, "confirm")
+    if draft is None or draft.get("building") is None:
+        return _stale(press)
+    ctx.forget_state()
+    said = publish_to_building(ctx, Draft.load(draft), int(draft["building"]))  # type: ignore[call-overload]
+    return _answered(press, said)
+
+
+def cancel(ctx: Ctx, press: ButtonPress, data: CancelPoll) -> list[Action]:
+    if ctx.flow(FLOW) is not None:
+        ctx.forget_state()
+    return _answered(press, texts.FLOW_CANCELLED)
