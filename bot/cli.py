@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING
 from bot.config import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from sqlalchemy import Engine
 
 DEMO_HINT = "try the bot offline first with `make demo`"
@@ -137,7 +135,7 @@ def _roll(args: argparse.Namespace) -> int:
     """`linli roll import FILE --building 3号楼`: a CSV or XLSX roll into the building's households."""
     from pathlib import Path
 
-    from handlers.owners.roll import parse_cells
+    from handlers.owners.roll import UnreadableFile, parse_cells, read_rows
     from storage.db import session_scope, utcnow
     from storage.owner_votes import import_roll
     from storage.people import get_or_create_building
@@ -145,7 +143,10 @@ def _roll(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise SystemExit(f"linli: roll: no such file: {path}")
-    rows = _roll_rows(path)
+    try:
+        rows = read_rows(path.read_bytes(), path.name)
+    except UnreadableFile as exc:
+        raise SystemExit(f"linli: roll: cannot read {path.name} as CSV or XLSX ({exc})") from exc
     households, problems = parse_cells(rows)
     for problem in problems:
         print(f"linli: roll: {path.name} row {problem.line}: {problem.text}", file=sys.stderr)
@@ -162,26 +163,6 @@ def _roll(args: argparse.Namespace) -> int:
         f"linli: roll: {name}: {result.added} added, {result.updated} updated, {result.unchanged} unchanged"
     )
     return 0
-
-
-def _roll_rows(path: Path) -> list[list[str]]:
-    """The file's rows as cells: the first sheet of an XLSX workbook, or CSV (UTF-8, with or without BOM)."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True, data_only=True)
-        try:
-            sheet = book.worksheets[0]
-            return [
-                ["" if cell is None else str(cell) for cell in row]
-                for row in sheet.iter_rows(values_only=True)
-            ]
-        finally:
-            book.close()
-    import csv
-
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [list(row) for row in csv.reader(handle)]
 
 
 def _migrate(args: argparse.Namespace) -> int:

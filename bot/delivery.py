@@ -65,6 +65,10 @@ class BotApi(Protocol):
         """The command menu for everyone (chat_id None) or for one chat or person."""
         ...
 
+    async def download(self, file_id: str) -> bytes:
+        """The content of a file someone sent (getFile, then the file itself); DeliveryError if it fails."""
+        ...
+
 
 async def perform(api: BotApi, action: Action) -> int | None:
     """One attempt; returns the new message id for sends."""

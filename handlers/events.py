@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +35,20 @@ class RepliedMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A file sent as a document. `data` is its content when the runtime fetched it for the core (the core
+    does no network I/O itself); None when it was not fetched or the download failed."""
+
+    file_id: str
+    file_name: str = ""
+    mime_type: str | None = None
+    size: int | None = None
+    data: bytes | None = field(default=None, repr=False)  # never in logs or tracebacks
+
+
+@dataclass(frozen=True, slots=True)
 class IncomingMessage:
-    """A text, photo or voice message; `text` holds the caption for media."""
+    """A text, photo, voice or document message; `text` holds the caption for media."""
 
     update_id: int
     chat: ChatRef
@@ -46,6 +58,7 @@ class IncomingMessage:
     photo_file_id: str | None = None
     voice_file_id: str | None = None
     reply_to: RepliedMessage | None = None
+    document: Document | None = None
 
 
 @dataclass(frozen=True, slots=True)

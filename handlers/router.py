@@ -15,6 +15,7 @@ from handlers.callbacks import ButtonData, decode
 from handlers.context import Ctx, Scope
 from handlers.events import BotMembership, ButtonPress, GroupMigrated, IncomingMessage
 from handlers.feature import Allowed, Audience, Command, Feature, Flow, Job, MenuButton, OnButton
+from handlers.notices.feature import FEATURE as NOTICES
 from handlers.numbers.feature import FEATURE as NUMBERS
 from handlers.owners.feature import FEATURE as OWNERS
 from handlers.parsing import Command as Parsed
@@ -28,7 +29,7 @@ from handlers.tickets.feature import FEATURE as TICKETS
 from storage.chat_moves import move_chat
 from storage.people import set_chat_membership
 
-FEATURES: tuple[Feature, ...] = (PEOPLE, REPORTS, TICKETS, POINTS, POLLS, OWNERS, NUMBERS)
+FEATURES: tuple[Feature, ...] = (PEOPLE, REPORTS, TICKETS, POINTS, POLLS, OWNERS, NOTICES, NUMBERS)
 
 
 def _index(kind: str, pairs: Iterator[tuple[Any, Any]]) -> dict[Any, Any]:

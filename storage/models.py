@@ -644,3 +644,81 @@ class OwnerBallot(SQLModel, table=True):
     created_at: datetime
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+# --- notices (通知): staff notices fanned out to the building groups through the outbox
+
+
+class NoticeStatus(StrEnum):
+    SENDING = "sending"  # outbox rows still out; the progress message is edited as they go
+    DONE = "done"  # every row sent or failed; the progress message shows the summary
+    WITHDRAWN = "withdrawn"  # 撤回: sent copies deleted, unsent ones cancelled
+
+
+class NoticeAudience(StrEnum):
+    ALL = "all"  # every bound group
+    BUILDINGS = "buildings"  # the groups of the chosen buildings
+    LEADERS = "leaders"  # building leaders, privately
+
+
+class Notice(SQLModel, table=True):
+    """A notice staff sent: its text, its targets and options, and the sender's progress message."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_status", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    creator_id: int = _tg_id(fk="users.id")
+    text: str
+    audience: str = Field(max_length=16)
+    building_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    pin: bool = False
+    ask_ack: bool = True
+    status: str = Field(default=NoticeStatus.SENDING, max_length=12)
+    created_at: datetime
+    finished_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    # The sender's message edited with the progress and then the summary (the preview they confirmed).
+    progress_chat_id: int | None = _tg_id(nullable=True)
+    progress_message_id: int | None = None
+    progress_text: str | None = None  # what it shows now, so an unchanged count is not edited again
+    reminded_at: datetime | None = None  # 再提醒: at most once an hour per notice
+
+
+class NoticeDeliveryState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # the outbox gave up (403: the bot was removed; 400)
+    CANCELLED = "cancelled"  # withdrawn before it went out
+    DELETED = "deleted"  # withdrawn after it went out: a delete is queued
+
+
+class NoticeDelivery(SQLModel, table=True):
+    """One copy of a notice: the chat it goes to and the outbox row that takes it there."""
+
+    __tablename__ = "notice_deliveries"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "chat_id", name="uq_notice_deliveries_chat"),
+        Index("ix_notice_deliveries_state", "notice_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: int = Field(foreign_key="notices.id")
+    chat_id: int = _tg_id()
+    chat_title: str = ""
+    building_id: int | None = None
+    outbox_id: int  # no foreign key: outbox rows may be pruned; the message id is copied here once sent
+    state: str = Field(default=NoticeDeliveryState.PENDING, max_length=10)
+    message_id: int | None = None
+
+
+class NoticeAck(SQLModel, table=True):
+    """A resident's 收到 for a notice: once per person (the primary key refuses a second)."""
+
+    __tablename__ = "notice_acks"
+    __table_args__ = (Index("ix_notice_acks_building", "notice_id", "building_id"),)
+
+    notice_id: int = Field(primary_key=True, foreign_key="notices.id")
+    user_id: int = _tg_id(primary_key=True)
+    building_id: int | None = None
+    acked_at: datetime

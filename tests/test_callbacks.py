@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.callbacks import FAMILIES, MAX_BYTES, ButtonData, button, decode
+from handlers.notices import buttons as notices
 from handlers.owners import buttons as owners
 from handlers.points import buttons as points
 from handlers.polls import buttons as polls
@@ -87,6 +88,16 @@ PINNED = [
     ("1:vc", polls.ConfirmPoll()),
     ("1:vx", polls.CancelPoll()),
     ("1:ow:3:yes", owners.OwnerChoice(3, "yes")),
+    ("1:ny:5", notices.Acknowledge(5)),
+    ("1:ng:all", notices.NoticeTargets("all")),
+    ("1:nb:4", notices.NoticeBuilding(4)),
+    ("1:no:pin", notices.NoticeOption("pin")),
+    ("1:nc", notices.ConfirmNotice()),
+    ("1:nx", notices.CancelNotice()),
+    ("1:nr:5", notices.RemindAcks(5)),
+    ("1:nw:5", notices.WithdrawNotice(5)),
+    ("1:nz:5", notices.ConfirmWithdraw(5)),
+    ("1:nk:5", notices.KeepNotice(5)),
 ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any
 
+import aiohttp
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -150,6 +151,15 @@ class AiogramApi:
         await _call(
             self.bot.set_my_commands([BotCommand(command=c, description=d) for c, d in commands], scope=scope)
         )
+
+    async def download(self, file_id: str) -> bytes:
+        try:
+            content = await _call(self.bot.download(file_id))
+        except (aiohttp.ClientError, TimeoutError) as exc:  # the file itself comes outside the API call
+            raise Transient(type(exc).__name__) from exc
+        if content is None:
+            raise Transient("no file content")
+        return bytes(content.getvalue())
 
 
 class AiogramAdapter:

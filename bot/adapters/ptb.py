@@ -137,6 +137,10 @@ class PtbApi:
         scope = BotCommandScopeDefault() if chat_id is None else BotCommandScopeChat(chat_id)
         await _call(self.bot.set_my_commands([BotCommand(c, d) for c, d in commands], scope=scope))
 
+    async def download(self, file_id: str) -> bytes:
+        file = await _call(self.bot.get_file(file_id))
+        return bytes(await _call(file.download_as_bytearray()))
+
 
 class PtbAdapter:
     def __init__(self, *, token: str, api_url: str) -> None:

@@ -14,6 +14,7 @@ from handlers.events import (
     BotMembership,
     ButtonPress,
     ChatRef,
+    Document,
     Event,
     GroupMigrated,
     IncomingMessage,
@@ -128,6 +129,7 @@ def _message_event(update_id: int, message: JSON, where: str) -> Event | None:
     elif photos is not None and not isinstance(photos, list):
         raise Unreadable(f"{where}.photo must be an array")
     voice = _opt_obj(message, "voice", where)
+    document = _document(_opt_obj(message, "document", where), f"{where}.document")
     replied = _opt_obj(message, "reply_to_message", where)
     reply_to = None
     if replied is not None:
@@ -147,6 +149,19 @@ def _message_event(update_id: int, message: JSON, where: str) -> Event | None:
         photo_file_id=photo,
         voice_file_id=_str(voice, "file_id", f"{where}.voice") if voice is not None else None,
         reply_to=reply_to,
+        document=document,
+    )
+
+
+def _document(node: JSON | None, where: str) -> Document | None:
+    """A document's id and what it says about itself; all but the id may be missing."""
+    if node is None:
+        return None
+    return Document(
+        file_id=_str(node, "file_id", where),
+        file_name=_opt_str(node, "file_name", where) or "",
+        mime_type=_opt_str(node, "mime_type", where),
+        size=_opt_int(node, "file_size", where),
     )
 
 

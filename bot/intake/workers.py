@@ -19,7 +19,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -32,7 +32,8 @@ from bot.outbox import OutboxSender, Sent
 from handlers import texts
 from handlers.actions import AnswerButton, dump_action
 from handlers.core import Core
-from handlers.events import ButtonPress, Event
+from handlers.events import ButtonPress, Event, IncomingMessage
+from handlers.owners.roll import wants_content
 from storage.db import session_scope
 from storage.inbox import claim, finish, release
 from storage.models import InboxUpdate, OutboxMessage
@@ -44,6 +45,7 @@ LEASE = timedelta(seconds=20)
 RUN = 20  # updates of one chat claimed together
 IDLE = 1.0  # seconds between looks at the inbox when nobody says something arrived
 TOAST_TIMEOUT = 1.0  # Telegram drops late answers to a button press: within a second or not at all
+DOWNLOAD_TIMEOUT = 8.0  # seconds for a document's content; well inside the claim's lease
 
 
 @dataclass(slots=True)
@@ -166,6 +168,7 @@ class Workers:
         except Unreadable as exc:
             await self._failed(row, None, f"unreadable update: {exc}", kind="Unreadable")
             return
+        event = await self._fetch(event)
         slots = self.sender.room_now()
         until = self.sender.claim_until()
         try:
@@ -229,6 +232,25 @@ class Workers:
         for queued in claimed:
             queued.claimed_until = until
         return claimed
+
+    async def _fetch(self, event: Event | None) -> Event | None:
+        """A small roll file sent privately comes with its content: the core does no network I/O.
+
+        A failed download is not an error of the update: the event goes on without the content and the
+        handler says the file did not arrive, so the sender hears at once and sends it again (failing the
+        update instead would leave them waiting for a reply that only an operator's retry could give).
+        """
+        if not isinstance(event, IncomingMessage) or not event.chat.is_private:
+            return event
+        document = event.document
+        if document is None or not wants_content(document):
+            return event
+        try:
+            data = await asyncio.wait_for(self.api.download(document.file_id), DOWNLOAD_TIMEOUT)
+        except Exception as exc:  # network, 5xx, 429, a timeout: logged by kind, never the content
+            log.warning("update %s: could not download its document: %s", event.update_id, type(exc).__name__)
+            return event
+        return replace(event, document=replace(document, data=data))
 
     async def _toast(self, toast: AnswerButton) -> None:
         try:

@@ -9,7 +9,7 @@ import copy
 import unicodedata
 
 from bot.sandbox.markup import clean, clean_text, detect_entities
-from bot.sandbox.media import FAKE_OGG, make_png, photo_json, voice_json
+from bot.sandbox.media import FAKE_OGG, document_json, make_png, photo_json, voice_json
 from bot.sandbox.protocol import ADMIN_RIGHTS, GROUP_ANONYMOUS_BOT, JSON
 from bot.sandbox.state import Chat, Event, User, now
 from bot.sandbox.updates import UpdateQueue
@@ -112,6 +112,26 @@ class UserSide(UpdateQueue):
         content: JSON = {"voice": voice_json(stored, duration)}
         if caption:
             content["caption"] = caption
+        return self._user_message(chat_id, user_id, reply_to, content)
+
+    def send_document(
+        self,
+        *,
+        chat_id: int,
+        user_id: int,
+        data: bytes,
+        file_name: str,
+        mime_type: str = "application/octet-stream",
+        caption: str | None = None,
+        reply_to: int | None = None,
+    ) -> JSON:
+        """A user sends a file; the bot can fetch it with getFile and /file/bot<token>/<path>."""
+        stored = self._store_file("document", data, mime_type, file_name)
+        content: JSON = {"document": document_json(stored)}
+        if caption:
+            content["caption"] = caption
+            if found := detect_entities(caption):
+                content["caption_entities"] = found
         return self._user_message(chat_id, user_id, reply_to, content)
 
     def press(

@@ -45,5 +45,6 @@ FEATURE = Feature(
     ),
     buttons=(OnButton(buttons.OwnerChoice, balloting.press),),
     flows=(Flow(roll.FLOW, roll.roll_step, allowed=STAFF),),
+    messages=(roll.stray_file,),
     jobs=(Job("close_owner_votes", closing.close_due),),
 )

@@ -1,21 +1,25 @@
 """The household roll: staff paste it into the private chat after `/roll 3号楼` (rows copied from Excel
-arrive tab-separated, typed ones comma-separated), `/roll_codes` lists the one-time claim codes to hand to
-owners, and an owner links their household with `/claim 12345678`.
+arrive tab-separated, typed ones comma-separated) or send it there as a CSV or XLSX file, `/roll_codes`
+lists the one-time claim codes to hand to owners, and an owner links their household with `/claim 12345678`.
 
-Files cannot be read here (the core has no network and Telegram keeps the file): a CSV or XLSX file goes
-in with `linli roll import FILE --building 3号楼`, which reads it into the same `parse_cells`.
+The core does no network I/O: the worker fetches a document that `wants_content` accepts before the core
+sees it and hands its bytes in with the event. `read_rows` turns a file into cells for `parse_cells`, the
+same for a file sent in chat and for `linli roll import FILE --building 3号楼`.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from handlers import views as common_views
 from handlers.actions import Action, ReplyKeyboard, SendMessage
 from handlers.context import Ctx
-from handlers.events import IncomingMessage
+from handlers.events import Document, IncomingMessage
 from handlers.owners import texts, views
 from storage import owner_votes as store
 from storage.conversations import set_state
@@ -29,6 +33,54 @@ MAX_PROBLEMS = 10
 _AREA = re.compile(r"^(\d{1,7})(?:\.(\d{1,2}))?$")
 _TG_ID = re.compile(r"^\d{1,18}$")
 _CODE = re.compile(r"^\d{4,16}$")
+FILE_LIMIT = 2 * 1024 * 1024  # bytes: a roll of thousands of households is far smaller
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+FILE_SUFFIXES = (*XLSX_SUFFIXES, ".csv")
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # Excel in Chinese saves "CSV" as GBK unless told UTF-8
+
+
+class UnreadableFile(ValueError):
+    """The file is not the CSV or XLSX its name says."""
+
+
+def is_roll_file(name: str) -> bool:
+    return name.lower().endswith(FILE_SUFFIXES)
+
+
+def wants_content(document: Document) -> bool:
+    """Whether the runtime should fetch this document's content for the core: a roll file, small enough."""
+    return is_roll_file(document.file_name) and (document.size is None or document.size <= FILE_LIMIT)
+
+
+def read_rows(data: bytes, name: str) -> list[list[str]]:
+    """The file's rows as cells: the first sheet of an XLSX workbook, or CSV (UTF-8 with or without BOM,
+    or GBK). Raises UnreadableFile when it is neither."""
+    if name.lower().endswith(XLSX_SUFFIXES):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise UnreadableFile(type(exc).__name__) from exc
+        try:
+            if not book.worksheets:
+                return []
+            return [
+                ["" if cell is None else str(cell) for cell in row]
+                for row in book.worksheets[0].iter_rows(values_only=True)
+            ]
+        finally:
+            book.close()
+    for encoding in CSV_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        try:
+            return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+        except csv.Error as exc:
+            raise UnreadableFile(type(exc).__name__) from exc
+    raise UnreadableFile("not UTF-8 or GBK text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +181,28 @@ def _summary(ctx: Ctx, building: Building) -> tuple[int, int, int]:
 
 def _import(ctx: Ctx, building: Building, text: str) -> tuple[str, bool]:
     """Import the pasted rows (all or nothing); what to say, and whether anything was imported."""
-    rows, problems = parse_text(text)
+    return _import_parsed(ctx, building, *parse_text(text))
+
+
+def _import_document(ctx: Ctx, building: Building, document: Document) -> str:
+    """Import a file sent in chat (all or nothing, as a paste), or say in one line why it can't be read."""
+    if not is_roll_file(document.file_name):
+        return texts.ROLL_FILE_TYPE
+    size = len(document.data) if document.data is not None else document.size
+    if size is not None and size > FILE_LIMIT:
+        return texts.ROLL_FILE_TOO_BIG
+    if document.data is None:  # the download failed: nothing was imported, sending it again will do
+        return texts.ROLL_FILE_MISSING
+    try:
+        cells = read_rows(document.data, document.file_name)
+    except UnreadableFile:
+        return texts.ROLL_FILE_UNREADABLE
+    return _import_parsed(ctx, building, *parse_cells(cells))[0]
+
+
+def _import_parsed(
+    ctx: Ctx, building: Building, rows: list[store.RollRow], problems: list[Problem]
+) -> tuple[str, bool]:
     if problems:
         return problems_text(problems), False
     if not rows:
@@ -163,7 +236,7 @@ def roll_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:
     if not name or len(name) > BUILDING_NAME_LIMIT or name == texts.WORD_COMPOUND:
         return reply(texts.ROLL_USAGE)
     building = get_or_create_building(session=ctx.session, name=name, now=ctx.now)
-    if pasted.strip():
+    if msg.document is None and pasted.strip():
         return reply(_import(ctx, building, pasted)[0], _done_keyboard())
     set_state(
         session=ctx.session,
@@ -174,6 +247,8 @@ def roll_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:
         data={"building": building.id},
         now=ctx.now,
     )
+    if msg.document is not None:  # the file came with /roll 3号楼 as its caption; more may follow
+        return reply(_import_document(ctx, building, msg.document), _done_keyboard())
     return reply(texts.ROLL_ASK.format(building=building.name), _done_keyboard())
 
 
@@ -194,8 +269,18 @@ def roll_step(ctx: Ctx, msg: IncomingMessage, state: ConversationState) -> list[
             else texts.ROLL_NOTHING.format(building=building.name)
         )
         return [SendMessage(chat_id=msg.chat.id, text=text, keyboard=common_views.main_menu())]
-    said, _ = _import(ctx, building, msg.text)
+    if msg.document is not None:
+        said = _import_document(ctx, building, msg.document)
+    else:
+        said, _ = _import(ctx, building, msg.text)
     return [SendMessage(chat_id=msg.chat.id, text=said, reply_to=msg.message_id)]
+
+
+def stray_file(ctx: Ctx, msg: IncomingMessage) -> list[Action] | None:
+    """Staff sent a roll file privately without `/roll 3号楼` and outside the flow: ask which building."""
+    if not (msg.chat.is_private and ctx.is_staff and msg.document and is_roll_file(msg.document.file_name)):
+        return None
+    return [SendMessage(chat_id=msg.chat.id, text=texts.ROLL_FILE_WHICH, reply_to=msg.message_id)]
 
 
 def codes_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:

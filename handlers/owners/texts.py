@@ -48,7 +48,8 @@ METHOD_NAMES = {"button": "本人投票", "paper": "纸质", "proxy": "委托", 
 
 # --- the roll
 ROLL_USAGE = (
-    "用法：私聊我发 /roll 3号楼，然后把名单粘贴发给我。\n"
+    "用法：私聊我发 /roll 3号楼，然后把名单粘贴发给我；"
+    "或者直接发 Excel（.xlsx）、CSV 文件，说明里写 /roll 3号楼。\n"
     "每行一户：单元,房号,面积,业主姓名,Telegram ID（不知道可以不写）\n"
     "例如：1,502,89.50,张三"
 )
@@ -57,10 +58,19 @@ ROLL_ASK = (
     "请把 {building} 的业主名单粘贴发给我，每行一户：\n"
     "单元,房号,面积,业主姓名,Telegram ID（不知道可以不写）\n"
     "例如：1,502,89.50,张三\n"
-    "可以从 Excel 里选中几行复制，直接粘贴。可以分几次发，发完了点「完成」。\n"
-    "一户有几位共有人，就在姓名里写在一起（如 张三、李四），算一票。\n"
-    "文件（CSV、Excel）我在聊天里读不了，可以请管理员用 linli roll import 导入。"
+    "可以从 Excel 里选中几行复制，直接粘贴；也可以把 Excel（.xlsx）或 CSV 文件直接发给我（第一张表，2MB 以内）。\n"
+    "可以分几次发，发完了点「完成」。\n"
+    "一户有几位共有人，就在姓名里写在一起（如 张三、李四），算一票。"
 )
+ROLL_FILE_TYPE = (
+    "这个文件我读不了：请发 Excel（.xlsx）或 CSV 文件，旧的 .xls 请在 Excel 里另存为 .xlsx 再发。"
+)
+ROLL_FILE_TOO_BIG = "文件太大了（最多 2MB），请只留名单那一张表再发，或分几个文件发。"
+ROLL_FILE_WHICH = (
+    "这是哪栋楼的名单？请再发一次这个文件，在说明里写 /roll 3号楼；或者先发 /roll 3号楼 再发文件。"
+)
+ROLL_FILE_MISSING = "文件没收到，请再发一次。"
+ROLL_FILE_UNREADABLE = "这个文件打不开，请在 Excel 里另存为 .xlsx 或 CSV（UTF-8）再发。"
 ROLL_PROBLEMS = "这一批没有导入，请改好再发：\n{problems}"
 ROLL_PROBLEM_LINE = "第 {line} 行：{problem}"
 ROLL_MORE_PROBLEMS = "……还有 {n} 处"

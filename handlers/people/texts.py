@@ -33,7 +33,9 @@ HELP_STAFF = (
     "• /roll 3号楼 — 私聊导入业主名单；/roll_codes 3号楼 — 私聊查看认领码\n"
     "• /owner_vote 3号楼 改建 加装电梯 | 问题 | 7天 — 发起业主表决（类型：一般、维修资金、改建、共有部分）\n"
     "• /paper 1 1-502 同意 纸质 — 登记纸质、委托、上门选票；/not_voted 1 — 还没投票的住户；"
-    "/end_owner_vote 1 — 结束表决"
+    "/end_owner_vote 1 — 结束表决\n"
+    "• /poll 问题 | 选项1 | 选项2 | 3天 — 发起投票；/endpoll — 结束投票；/poll_votes 1 — 实名投票谁投了什么\n"
+    "• /notice 全部 | 文字 — 私聊发通知（或 /notice 3号楼 5号楼 | 文字）；/acks — 收到情况；/notices — 最近的通知"
 )
 HELP_ADMIN = "\n• /staff — 回复某人的消息或 /staff 用户ID，设为工作人员\n• /points_review — 积分异常检查"
 PRIVATE_NOTICES_ON = (
