@@ -25,7 +25,6 @@ from storage.models import (
     PointsMonthly,
     Redemption,
     RedemptionStatus,
-    User,
 )
 
 POOL = "pool"  # the community's account: earning is paid from it, so its balance is minus all earned
@@ -389,12 +388,6 @@ def monthly_place(
         )
         ahead = select(func.count()).select_from(totals).where(totals.c.earned > points)
     return int(session.exec(ahead).one()) + 1, points
-
-
-def users_by_id(*, session: Session, ids: list[int]) -> dict[int, User]:
-    if not ids:
-        return {}
-    return {user.id: user for user in session.exec(select(User).where(col(User.id).in_(ids)))}
 
 
 # --- redemptions

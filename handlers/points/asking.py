@@ -15,7 +15,7 @@ from handlers.points.earning import home_building_id, month_key
 from handlers.views import building_name, display_name
 from storage import points as ledger
 from storage.models import User
-from storage.people import get_building
+from storage.people import get_building, users_by_ids
 
 _MONTH = re.compile(texts.MONTH_PATTERN)
 STATEMENT_WORD = texts.STATEMENT_WORD
@@ -179,7 +179,8 @@ def _rank_name(user: User | None, building: str) -> str:
 
 
 def _rank_rows(ctx: Ctx, table: list[tuple[int, int]]) -> list[str]:
-    people = ledger.users_by_id(session=ctx.session, ids=[uid for uid, _ in table])
+    ids = frozenset(uid for uid, _ in table)
+    people = {user.id: user for user in users_by_ids(session=ctx.session, ids=ids)}
     lines = []
     for place, (uid, points) in enumerate(table, 1):
         user = people.get(uid)

@@ -23,7 +23,7 @@ from handlers.points.earning import month_key, month_start, pay, room_under_caps
 from handlers.views import display_name
 from storage import points as ledger
 from storage.models import PendingAward, PointsEntry, RedemptionStatus, User
-from storage.people import get_user
+from storage.people import get_user, users_by_ids
 
 MAX_AWARD = 500  # one hand entry; more is a typo far more often than a deed
 NOTE_LIMIT = 200
@@ -289,10 +289,8 @@ def review_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:
         rule = book.find_rule(code)
         if rule is not None and rule.monthly_cap and points >= REVIEW_NEAR_CAP * rule.monthly_cap:
             near.append((user_id, rule.name, points, rule.monthly_cap))
-    people = ledger.users_by_id(
-        session=ctx.session,
-        ids=sorted({u for _, u, _, _ in pairs} | {g for g, _, _, _ in pairs} | {u for u, *_ in near}),
-    )
+    ids = frozenset({u for _, u, _, _ in pairs} | {g for g, _, _, _ in pairs} | {u for u, *_ in near})
+    people = {user.id: user for user in users_by_ids(session=ctx.session, ids=ids)}
     lines = [texts.REVIEW_TITLE]
     if pairs:
         lines.append(texts.REVIEW_PAIRS)
