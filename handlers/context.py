@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -72,6 +73,11 @@ class Ctx(Scope):
     def flow(self, name: str) -> ConversationState | None:
         """The sender's state when they are in flow `name`, else None."""
         return self.state if self.state is not None and self.state.flow == name else None
+
+    def draft(self, name: str, step: str) -> dict[str, Any] | None:
+        """A copy of flow `name`'s data when the sender is at `step` of it, else None (a stale button)."""
+        state = self.flow(name)
+        return dict(state.data) if state is not None and state.step == step else None
 
     def forget_state(self) -> None:
         """End whatever flow the sender was in here."""

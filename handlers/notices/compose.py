@@ -197,11 +197,6 @@ def _options_keyboard(draft: dict[str, object]) -> InlineKeyboard:
     )
 
 
-def _draft_at(ctx: Ctx, step_name: str) -> dict[str, object] | None:
-    state = ctx.flow(FLOW)
-    return dict(state.data) if state is not None and state.step == step_name else None
-
-
 def _stale(press: ButtonPress) -> list[Action]:
     return [AnswerButton(callback_id=press.callback_id, text=texts.STALE)]
 
@@ -214,7 +209,7 @@ def _edit(press: ButtonPress, text: str, keyboard: InlineKeyboard | None = None)
 
 
 def building(ctx: Ctx, press: ButtonPress, data: NoticeBuilding) -> list[Action]:
-    draft = _draft_at(ctx, "targets")
+    draft = ctx.draft(FLOW, "targets")
     if draft is None:
         return _stale(press)
     chosen = [int(b) for b in draft.get("buildings", [])]  # type: ignore[attr-defined]
@@ -227,7 +222,7 @@ def building(ctx: Ctx, press: ButtonPress, data: NoticeBuilding) -> list[Action]
 
 
 def choose_targets(ctx: Ctx, press: ButtonPress, data: NoticeTargets) -> list[Action]:
-    draft = _draft_at(ctx, "targets")
+    draft = ctx.draft(FLOW, "targets")
     if draft is None:
         return _stale(press)
     if data.choice == "all":
@@ -245,7 +240,7 @@ def choose_targets(ctx: Ctx, press: ButtonPress, data: NoticeTargets) -> list[Ac
 
 
 def option(ctx: Ctx, press: ButtonPress, data: NoticeOption) -> list[Action]:
-    draft = _draft_at(ctx, "options")
+    draft = ctx.draft(FLOW, "options")
     if draft is None:
         return _stale(press)
     if data.option in ("pin", "ack"):
@@ -263,7 +258,7 @@ def option(ctx: Ctx, press: ButtonPress, data: NoticeOption) -> list[Action]:
 
 def confirm(ctx: Ctx, press: ButtonPress, data: ConfirmNotice) -> list[Action]:
     """确认发送: the notice is created and its copies queued; the preview becomes the progress message."""
-    draft = _draft_at(ctx, "confirm")
+    draft = ctx.draft(FLOW, "confirm")
     if draft is None:
         return _stale(press)
     ctx.forget_state()

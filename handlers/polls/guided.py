@@ -109,11 +109,6 @@ def _ask_kind(chat_id: int) -> SendMessage:
     return SendMessage(chat_id=chat_id, text=texts.ASK_KIND, keyboard=keyboard)
 
 
-def _state_at(ctx: Ctx, press: ButtonPress, step_name: str) -> dict[str, object] | None:
-    state = ctx.flow(FLOW)
-    return dict(state.data) if state is not None and state.step == step_name else None
-
-
 def _stale(press: ButtonPress) -> list[Action]:
     return [AnswerButton(callback_id=press.callback_id, text=texts.FLOW_STALE)]
 
@@ -126,7 +121,7 @@ def _answered(press: ButtonPress, text: str, keyboard: InlineKeyboard | None = N
 
 
 def options_done(ctx: Ctx, press: ButtonPress, data: OptionsDone) -> list[Action]:
-    draft = _state_at(ctx, press, "options")
+    draft = ctx.draft(FLOW, "options")
     if draft is None or len(draft.get("options", [])) < MIN_OPTIONS:  # type: ignore[arg-type]
         return _stale(press)
     _save(ctx, press.chat.id, "kind", draft)
@@ -134,7 +129,7 @@ def options_done(ctx: Ctx, press: ButtonPress, data: OptionsDone) -> list[Action
 
 
 def kind(ctx: Ctx, press: ButtonPress, data: Kind) -> list[Action]:
-    draft = _state_at(ctx, press, "kind")
+    draft = ctx.draft(FLOW, "kind")
     if draft is None:
         return _stale(press)
     draft["max_choices"] = len(draft["options"]) if data.multiple else 1  # type: ignore[arg-type]
@@ -147,7 +142,7 @@ def kind(ctx: Ctx, press: ButtonPress, data: Kind) -> list[Action]:
 
 
 def anonymity(ctx: Ctx, press: ButtonPress, data: Anonymity) -> list[Action]:
-    draft = _state_at(ctx, press, "anonymity")
+    draft = ctx.draft(FLOW, "anonymity")
     if draft is None:
         return _stale(press)
     draft["anonymous"] = bool(data.anonymous)
@@ -159,7 +154,7 @@ def anonymity(ctx: Ctx, press: ButtonPress, data: Anonymity) -> list[Action]:
 
 
 def duration(ctx: Ctx, press: ButtonPress, data: Duration) -> list[Action]:
-    draft = _state_at(ctx, press, "duration")
+    draft = ctx.draft(FLOW, "duration")
     if draft is None or data.seconds not in {s for _, s in texts.DURATION_CHOICES}:
         return _stale(press)
     draft["seconds"] = data.seconds
@@ -174,7 +169,7 @@ def duration(ctx: Ctx, press: ButtonPress, data: Duration) -> list[Action]:
 
 def building(ctx: Ctx, press: ButtonPress, data: PollBuilding) -> list[Action]:
     """Staff chose the building (after the guided steps, or after a one-line /poll in private)."""
-    draft = _state_at(ctx, press, "building")
+    draft = ctx.draft(FLOW, "building")
     if draft is None:
         return _stale(press)
     draft["building"] = data.building
@@ -207,7 +202,7 @@ def _preview(ctx: Ctx, press: ButtonPress, draft: dict[str, object]) -> list[Act
 
 
 def confirm(ctx: Ctx, press: ButtonPress, data: ConfirmPoll) -> list[Action]:
-    draft = _state_at(ctx, press, "confirm")
+    draft = ctx.draft(FLOW, "confirm")
     if draft is None or draft.get("building") is None:
         return _stale(press)
     ctx.forget_state()
