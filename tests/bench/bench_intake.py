@@ -71,6 +71,8 @@ class Row:
 class RemoteSandbox:
     """The sandbox process, driven over its control API."""
 
+    module = "tests.bench.sandbox_process"  # the process to run: the stand-in without flood limits
+
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -80,7 +82,7 @@ class RemoteSandbox:
 
     async def __aenter__(self) -> RemoteSandbox:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.bench.sandbox_process", str(self.port)],
+            [sys.executable, "-m", self.module, str(self.port)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,

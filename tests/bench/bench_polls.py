@@ -33,7 +33,6 @@ import asyncio
 import logging
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,14 +45,12 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import aiohttp  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import func, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
-from bot.playground import free_port  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from handlers.polls import texts  # noqa: E402
 from storage.db import make_engine, migrate, normalize_url, session_scope, utcnow  # noqa: E402
@@ -68,6 +65,7 @@ from storage.models import (  # noqa: E402
     User,
 )
 from storage.people import bind_chat, get_or_create_building, upsert_chat  # noqa: E402
+from tests.bench import bench_intake as intake  # noqa: E402
 
 TOKEN = "123456:BENCH-POLLS"
 STAFF_CHAT = -1001000000001
@@ -139,35 +137,14 @@ class Result:
         return not self.problems and self.throttled == 0 and (target is None or self.rate >= target)
 
 
-class RemoteSandbox:
-    """The sandbox process (flood limits on), driven over its control API."""
+class PollsSandbox(intake.RemoteSandbox):
+    """The sandbox process with flood limits on, a route for many taps at once and a compact call log."""
+
+    module = "tests.bench.polls_sandbox"
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[str] | None = None
-        self.http: aiohttp.ClientSession | None = None
-        self.seen = 0
+        super().__init__()
         self.calls: list[dict[str, Any]] = []
-
-    async def __aenter__(self) -> RemoteSandbox:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.bench.polls_sandbox", str(self.port)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        await asyncio.to_thread(self.process.stdout.readline)  # "ready"
-        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=8))
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        if self.http is not None:
-            await self.http.close()
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
 
     async def _post(self, path: str, body: Any) -> Any:
         assert self.http is not None
@@ -311,7 +288,7 @@ def check(url: str, case: Case) -> list[str]:
 # ---- the bot -----------------------------------------------------------------------------------------
 
 
-def runtime(framework: str, url: str, sandbox: RemoteSandbox) -> Runtime:
+def runtime(framework: str, url: str, sandbox: PollsSandbox) -> Runtime:
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=SecretStr(TOKEN),
@@ -325,7 +302,7 @@ def runtime(framework: str, url: str, sandbox: RemoteSandbox) -> Runtime:
     return Runtime(settings, poll_timeout=1)
 
 
-async def launch_polls(sandbox: RemoteSandbox, cases: list[Case]) -> None:
+async def launch_polls(sandbox: PollsSandbox, cases: list[Case]) -> None:
     """Staff post `/poll` in every group; wait for each poll message and read its buttons."""
     mark = sandbox.seen
     line = f"/poll 周六大扫除几点开始？ | {' | '.join(OPTIONS)} | 2天"
@@ -368,7 +345,7 @@ def tap_bodies(case: Case, taps: list[tuple[int, int, int]]) -> list[dict[str, A
     return bodies
 
 
-async def wait_answers(sandbox: RemoteSandbox, pressed: dict[str, float]) -> dict[str, list[Any]]:
+async def wait_answers(sandbox: PollsSandbox, pressed: dict[str, float]) -> dict[str, list[Any]]:
     """query id -> the answerCallbackQuery calls made for it since the last look (each tap: exactly one)."""
     answers: dict[str, list[Any]] = {}
     deadline = time.monotonic() + ANSWER_TIMEOUT
@@ -410,7 +387,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def run_case(
-    framework: str, database: str, url: str, sandbox: RemoteSandbox, case: Case, *, burst: bool
+    framework: str, database: str, url: str, sandbox: PollsSandbox, case: Case, *, burst: bool
 ) -> Result:
     await sandbox.refresh()
     mark = len(sandbox.calls)
@@ -466,7 +443,7 @@ async def run_case(
     )
 
 
-async def wait_final(sandbox: RemoteSandbox, case: Case) -> float | None:
+async def wait_final(sandbox: PollsSandbox, case: Case) -> float | None:
     """When (sandbox clock) the last edit that made every poll message show the final counts arrived."""
     expected = case.expected()
     want = {
@@ -537,7 +514,7 @@ async def measure(framework: str, database: str, postgres_url: str | None) -> li
     with tempfile.TemporaryDirectory(prefix="linli-bench-polls-") as folder:
         url = await asyncio.to_thread(fresh_database, database, postgres_url, Path(folder))
         await asyncio.to_thread(seed, url, cases)
-        async with RemoteSandbox() as sandbox:
+        async with PollsSandbox() as sandbox:
             await sandbox.say(STAFF_CHAT, STAFF_ID, "staff here")  # the staff group exists in the stand-in
             bot = runtime(framework, url, sandbox)
             await bot.start()
