@@ -8,7 +8,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers import texts
-from handlers.actions import Button, ReplyKeyboard
+from handlers.actions import Action, AnswerButton, Button, EditMessage, InlineKeyboard, ReplyKeyboard
+from handlers.events import ButtonPress
 from storage.models import Building, User
 
 SNIPPET_LIMIT = 20
@@ -52,6 +53,14 @@ def age(since: datetime, now: datetime) -> str:
     if minutes < 60 * 24:
         return texts.AGE_HOURS.format(n=minutes // 60)
     return texts.AGE_DAYS.format(n=minutes // (60 * 24))
+
+
+def answer_and_edit(press: ButtonPress, text: str, keyboard: InlineKeyboard | None = None) -> list[Action]:
+    """The press answered and the message it was on rewritten: one step of a flow done, its buttons gone."""
+    return [
+        AnswerButton(callback_id=press.callback_id),
+        EditMessage(chat_id=press.chat.id, message_id=press.message_id, text=text, keyboard=keyboard),
+    ]
 
 
 def rows(buttons: Sequence[Button], per_row: int = 3) -> tuple[tuple[Button, ...], ...]:

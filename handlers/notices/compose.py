@@ -6,7 +6,7 @@ press of 确认发送 finds nothing to send."""
 from __future__ import annotations
 
 from handlers import texts as common
-from handlers.actions import Action, AnswerButton, Button, EditMessage, InlineKeyboard, SendMessage
+from handlers.actions import Action, AnswerButton, Button, InlineKeyboard, SendMessage
 from handlers.context import Ctx
 from handlers.events import ButtonPress, IncomingMessage
 from handlers.notices import delivery, texts
@@ -17,7 +17,7 @@ from handlers.notices.buttons import (
     NoticeOption,
     NoticeTargets,
 )
-from handlers.views import main_menu, rows
+from handlers.views import answer_and_edit, main_menu, rows
 from storage.conversations import set_state
 from storage.models import ConversationState, NoticeAudience
 from storage.notices import group_chats
@@ -201,13 +201,6 @@ def _stale(press: ButtonPress) -> list[Action]:
     return [AnswerButton(callback_id=press.callback_id, text=texts.STALE)]
 
 
-def _edit(press: ButtonPress, text: str, keyboard: InlineKeyboard | None = None) -> list[Action]:
-    return [
-        AnswerButton(callback_id=press.callback_id),
-        EditMessage(chat_id=press.chat.id, message_id=press.message_id, text=text, keyboard=keyboard),
-    ]
-
-
 def building(ctx: Ctx, press: ButtonPress, data: NoticeBuilding) -> list[Action]:
     draft = ctx.draft(FLOW, "targets")
     if draft is None:
@@ -218,7 +211,7 @@ def building(ctx: Ctx, press: ButtonPress, data: NoticeBuilding) -> list[Action]
     )
     draft["buildings"] = chosen
     _save(ctx, press.chat.id, "targets", draft)
-    return _edit(press, texts.ASK_TARGETS, _targets_keyboard(ctx, chosen))
+    return answer_and_edit(press, texts.ASK_TARGETS, _targets_keyboard(ctx, chosen))
 
 
 def choose_targets(ctx: Ctx, press: ButtonPress, data: NoticeTargets) -> list[Action]:
@@ -236,7 +229,7 @@ def choose_targets(ctx: Ctx, press: ButtonPress, data: NoticeTargets) -> list[Ac
     else:
         return _stale(press)
     _save(ctx, press.chat.id, "options", draft)
-    return _edit(press, texts.ASK_OPTIONS, _options_keyboard(draft))
+    return answer_and_edit(press, texts.ASK_OPTIONS, _options_keyboard(draft))
 
 
 def option(ctx: Ctx, press: ButtonPress, data: NoticeOption) -> list[Action]:
@@ -246,14 +239,14 @@ def option(ctx: Ctx, press: ButtonPress, data: NoticeOption) -> list[Action]:
     if data.option in ("pin", "ack"):
         draft[data.option] = not draft.get(data.option)
         _save(ctx, press.chat.id, "options", draft)
-        return _edit(press, texts.ASK_OPTIONS, _options_keyboard(draft))
+        return answer_and_edit(press, texts.ASK_OPTIONS, _options_keyboard(draft))
     if data.option != "preview":
         return _stale(press)
     shown = preview(ctx, draft)
     if isinstance(shown, str):
         return [AnswerButton(callback_id=press.callback_id, text=shown, alert=True)]
     _save(ctx, press.chat.id, "confirm", draft)
-    return _edit(press, *shown)
+    return answer_and_edit(press, *shown)
 
 
 def confirm(ctx: Ctx, press: ButtonPress, data: ConfirmNotice) -> list[Action]:
@@ -273,10 +266,10 @@ def confirm(ctx: Ctx, press: ButtonPress, data: ConfirmNotice) -> list[Action]:
         progress_chat_id=press.chat.id,
         progress_message_id=press.message_id,
     )
-    return _edit(press, line)
+    return answer_and_edit(press, line)
 
 
 def cancel(ctx: Ctx, press: ButtonPress, data: CancelNotice) -> list[Action]:
     if ctx.flow(FLOW) is not None:
         ctx.forget_state()
-    return _edit(press, texts.CANCELLED)
+    return answer_and_edit(press, texts.CANCELLED)

@@ -3,12 +3,12 @@ confirmation → every copy sent deleted and every copy not yet sent cancelled."
 
 from __future__ import annotations
 
-from handlers.actions import Action, AnswerButton, Button, EditMessage, InlineKeyboard, SendMessage
+from handlers.actions import Action, AnswerButton, Button, InlineKeyboard, SendMessage
 from handlers.context import Ctx
 from handlers.events import ButtonPress, IncomingMessage
 from handlers.notices import delivery, texts
 from handlers.notices.buttons import ConfirmWithdraw, KeepNotice, WithdrawNotice
-from handlers.views import building_name, local_time, rows, snippet
+from handlers.views import answer_and_edit, building_name, local_time, rows, snippet
 from storage import notices as store
 from storage.models import Notice, NoticeAudience, NoticeDeliveryState, NoticeStatus
 from storage.people import get_building
@@ -84,13 +84,6 @@ def ask_withdraw(ctx: Ctx, press: ButtonPress, data: WithdrawNotice) -> list[Act
     ]
 
 
-def _edit(press: ButtonPress, text: str) -> list[Action]:
-    return [
-        AnswerButton(callback_id=press.callback_id),
-        EditMessage(chat_id=press.chat.id, message_id=press.message_id, text=text),
-    ]
-
-
 def confirm_withdraw(ctx: Ctx, press: ButtonPress, data: ConfirmWithdraw) -> list[Action]:
     notice = store.get_notice(session=ctx.session, notice_id=data.notice, for_update=True)
     if notice is None:
@@ -98,10 +91,12 @@ def confirm_withdraw(ctx: Ctx, press: ButtonPress, data: ConfirmWithdraw) -> lis
             AnswerButton(callback_id=press.callback_id, text=texts.ACKS_NOT_FOUND.format(number=data.notice))
         ]
     if notice.status == NoticeStatus.WITHDRAWN:
-        return _edit(press, texts.ALREADY_WITHDRAWN.format(number=notice.id))
+        return answer_and_edit(press, texts.ALREADY_WITHDRAWN.format(number=notice.id))
     deleted, cancelled = delivery.withdraw(ctx, notice)
-    return _edit(press, texts.WITHDRAWN.format(number=notice.id, deleted=deleted, cancelled=cancelled))
+    return answer_and_edit(
+        press, texts.WITHDRAWN.format(number=notice.id, deleted=deleted, cancelled=cancelled)
+    )
 
 
 def keep(ctx: Ctx, press: ButtonPress, data: KeepNotice) -> list[Action]:
-    return _edit(press, texts.KEPT.format(number=data.notice))
+    return answer_and_edit(press, texts.KEPT.format(number=data.notice))

@@ -7,7 +7,7 @@ The draft lives in the conversation state, so a restart between two steps loses 
 from __future__ import annotations
 
 from handlers import texts as common
-from handlers.actions import Action, AnswerButton, Button, EditMessage, InlineKeyboard, SendMessage
+from handlers.actions import Action, AnswerButton, Button, InlineKeyboard, SendMessage
 from handlers.context import Ctx
 from handlers.events import ButtonPress, IncomingMessage
 from handlers.polls import texts
@@ -34,7 +34,7 @@ from handlers.polls.launching import (
     may_launch_privately,
     publish_to_building,
 )
-from handlers.views import building_name, main_menu
+from handlers.views import answer_and_edit, building_name, main_menu
 from storage.conversations import set_state
 from storage.models import ConversationState
 from storage.people import get_building
@@ -113,13 +113,6 @@ def _stale(press: ButtonPress) -> list[Action]:
     return [AnswerButton(callback_id=press.callback_id, text=texts.FLOW_STALE)]
 
 
-def _answered(press: ButtonPress, text: str, keyboard: InlineKeyboard | None = None) -> list[Action]:
-    return [
-        AnswerButton(callback_id=press.callback_id),
-        EditMessage(chat_id=press.chat.id, message_id=press.message_id, text=text, keyboard=keyboard),
-    ]
-
-
 def options_done(ctx: Ctx, press: ButtonPress, data: OptionsDone) -> list[Action]:
     draft = ctx.draft(FLOW, "options")
     if draft is None or len(draft.get("options", [])) < MIN_OPTIONS:  # type: ignore[arg-type]
@@ -138,7 +131,7 @@ def kind(ctx: Ctx, press: ButtonPress, data: Kind) -> list[Action]:
         Button(text=texts.BTN_NAMED, data=Anonymity(0).encode()),
         Button(text=texts.BTN_ANONYMOUS, data=Anonymity(1).encode()),
     )
-    return _answered(press, texts.ASK_NAMED, keyboard)
+    return answer_and_edit(press, texts.ASK_NAMED, keyboard)
 
 
 def anonymity(ctx: Ctx, press: ButtonPress, data: Anonymity) -> list[Action]:
@@ -150,7 +143,7 @@ def anonymity(ctx: Ctx, press: ButtonPress, data: Anonymity) -> list[Action]:
     keyboard = _keyboard(
         *(Button(text=label, data=Duration(seconds).encode()) for label, seconds in texts.DURATION_CHOICES)
     )
-    return _answered(press, texts.ASK_DURATION, keyboard)
+    return answer_and_edit(press, texts.ASK_DURATION, keyboard)
 
 
 def duration(ctx: Ctx, press: ButtonPress, data: Duration) -> list[Action]:
@@ -180,7 +173,7 @@ def _preview(ctx: Ctx, press: ButtonPress, draft: dict[str, object]) -> list[Act
     poll = Draft.load(draft)
     if (problem := check(poll)) is not None:
         ctx.forget_state()
-        return _answered(press, problem)
+        return answer_and_edit(press, problem)
     _save(ctx, press.chat.id, "confirm", draft)
     where = building_name(get_building(session=ctx.session, building_id=draft.get("building")))  # type: ignore[arg-type]
     hours = poll.seconds // 3600
@@ -198,7 +191,7 @@ def _preview(ctx: Ctx, press: ButtonPress, draft: dict[str, object]) -> list[Act
         Button(text=texts.BTN_CONFIRM, data=ConfirmPoll().encode()),
         Button(text=texts.BTN_CANCEL, data=CancelPoll().encode()),
     )
-    return _answered(press, text, keyboard)
+    return answer_and_edit(press, text, keyboard)
 
 
 def confirm(ctx: Ctx, press: ButtonPress, data: ConfirmPoll) -> list[Action]:
@@ -207,10 +200,10 @@ def confirm(ctx: Ctx, press: ButtonPress, data: ConfirmPoll) -> list[Action]:
         return _stale(press)
     ctx.forget_state()
     said = publish_to_building(ctx, Draft.load(draft), int(draft["building"]))  # type: ignore[call-overload]
-    return _answered(press, said)
+    return answer_and_edit(press, said)
 
 
 def cancel(ctx: Ctx, press: ButtonPress, data: CancelPoll) -> list[Action]:
     if ctx.flow(FLOW) is not None:
         ctx.forget_state()
-    return _answered(press, texts.FLOW_CANCELLED)
+    return answer_and_edit(press, texts.FLOW_CANCELLED)
