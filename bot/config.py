@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     weekly_report: str = "mon 09:00"
     # When a poll's group is reminded before its deadline: "1d,2h" (units d, h, m), or "off".
     poll_reminders: str = "1d,2h"
+    # Building leaders may send notices (通知) to their own building's groups; off: staff only.
+    leader_notices: bool = False
+    # Notice copies go as Telegram's paid broadcasts (allow_paid_broadcast): up to 1,000 messages a second
+    # instead of 30, at 0.1 Star each from the bot's balance; off: free, at 30 a second.
+    paid_broadcast: bool = False
     # Updates of different chats handled side by side (each chat's in order).
     workers: int = Field(default=4, ge=1, le=64)
     # Webhook mode when set: the public HTTPS URL Telegram posts to. Unset: long polling.

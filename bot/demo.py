@@ -8,7 +8,9 @@ import sys
 from bot.config import load_settings
 from bot.playground import STAFF_GROUP, Playground
 from handlers import texts
+from handlers.people import texts as people_texts
 from handlers.points import texts as points_texts
+from handlers.reports import texts as report_texts
 from handlers.tickets import texts as ticket_texts
 
 BUILDING_GROUP = "3号楼业主群"
@@ -60,10 +62,27 @@ async def run_demo(*, framework: str | None = None) -> int:
             pg.press("张阿姨", "私聊", points["message_id"], label=points_texts.BTN_DETAILS)
             await sb.wait_message(points_texts.DETAILS_TITLE, chat_id=pg.actor("张阿姨").id)
             await pg.settle()
+            # 刘大爷 opens the bot, turns on 长辈模式 and reports by voice: buttons only, no commands.
+            pg.say("刘大爷", "私聊", "/start")
+            offer = await sb.wait_message(people_texts.ELDER_OFFER, chat_id=pg.actor("刘大爷").id)
+            pg.press("刘大爷", "私聊", offer["message_id"], label=people_texts.BTN_ELDER_ON)
+            await sb.wait_message("已打开长辈模式", chat_id=pg.actor("刘大爷").id)
+            pg.say("刘大爷", "私聊", texts.BTN_ELDER_REPORT)
+            await sb.wait_message(report_texts.REPORT_ASK_TEXT, chat_id=pg.actor("刘大爷").id)
+            pg.voice("刘大爷", "私聊")
+            where = await sb.wait_message(report_texts.REPORT_ASK_BUILDING, chat_id=pg.actor("刘大爷").id)
+            pg.press("刘大爷", "私聊", where["message_id"], label="3号楼")
+            voiced = await sb.wait_message("已收到您的语音 ✅", chat_id=pg.actor("刘大爷").id)
+            pg.press("刘大爷", "私聊", voiced["message_id"], label=report_texts.BTN_LEAVE_TO_STAFF)
+            await sb.wait_message("工作人员会听一听", chat_id=pg.actor("刘大爷").id)
+            await pg.settle()
         except TimeoutError as exc:
             print(sb.render_transcript())
             print(f"\ndemo failed: {exc}", file=sys.stderr)
             return 1
         print(sb.render_transcript())
-        print("\n✔ 演示完成：报事 → 已收到 #1 → 物业工作群 → 受理 → 已解决 → 通知居民 → 满意 → 积分 +5")
+        print(
+            "\n✔ 演示完成：报事 → 已收到 #1 → 物业工作群 → 受理 → 已解决 → 通知居民 → 满意 → 积分 +5；"
+            "长辈模式：语音报事 #2"
+        )
     return 0

@@ -10,6 +10,9 @@ within one chat calls go one at a time (the outbox and the workers never have tw
 
 The limits themselves are the well-known ones: about one message a second to a person, 20 a minute to a
 group, 30 a second overall. A 429 still wins over all of this: `hold` keeps a chat quiet as long as told.
+Paid broadcasts (`allow_paid_broadcast`, 0.1 Star a message) may go up to 1,000 a second overall; they count
+in the same history, so free messages after a burst of paid ones wait until fewer than 30 went in the last
+second. Each chat's own limit holds for them as for any message.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class Limits:
     per_group: int = 20  # messages to one group ...
     group_window: float = 60.0  # ... in this many seconds
     overall: int = 30  # messages per second across all chats
+    paid_overall: int = 1000  # the same for paid broadcasts
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +63,15 @@ class FloodControl:
         self._held_until: dict[int, float] = {}
         self._in_flight = 0
 
-    def wait_time(self, chat_id: int, now: float) -> float:
+    def wait_time(self, chat_id: int, now: float, *, paid: bool = False) -> float:
         """Seconds until a message to this chat would be within every limit (0: send now)."""
-        return max(self.overall_wait(now), self.chat_wait(chat_id, now))
+        return max(self.overall_wait(now, paid=paid), self.chat_wait(chat_id, now))
 
-    def overall_wait(self, now: float) -> float:
-        """Seconds until one more message may go to anyone (calls still out count as sent)."""
+    def overall_wait(self, now: float, *, paid: bool = False) -> float:
+        """Seconds until one more message (a paid broadcast: `paid`) may go to anyone (calls still out
+        count as sent)."""
         _trim(self._overall, now - OVERALL_WINDOW)
-        room = self.limits.overall - self._in_flight
+        room = (self.limits.paid_overall if paid else self.limits.overall) - self._in_flight
         if len(self._overall) < room:
             return 0.0
         if room <= 0:

@@ -56,6 +56,12 @@ BATCH = 100  # rows looked at per claim; at most this many are claimed
 IDLE_POLL = 1.0
 MAX_BACKOFF = 300.0
 LEASE = timedelta(seconds=10)
+# An update's answers sent at once by its worker are marked sent with the worker's next transaction, so
+# answering costs no transaction of its own; a crash meanwhile resends them. That is fine for the few
+# answers of one update, not for what one update fans out (a notice to hundreds of groups): a batch larger
+# than this marks each row as soon as its call returns, as the sender's own rounds do, so a crash resends
+# at most the one message whose call had returned but whose mark was not yet written.
+DEFERRED_MARKS = 5
 # Other processes judge our claim by their own clocks: we start no send later than this before it runs
 # out by ours (or a quarter of the lease, if that is shorter).
 CLOCK_SKEW = 2.0
@@ -178,6 +184,7 @@ class OutboxSender:
         loop, so a chat that must wait never holds up the worker that answers another chat. What went
         out is added to `marks`, for the caller to write with `write_marks` in its next transaction: until
         then our claim keeps the rows from being sent again, and a crash meanwhile resends at most those.
+        (A batch of more than DEFERRED_MARKS rows, what a notice fans out, is marked row by row instead.)
         """
         expires = self.monotonic() + self.lease.total_seconds() - self._lease_margin
         batch = _Batch(rows, until, expires, open={row.id for row in rows if row.id is not None}, marks=marks)
@@ -242,7 +249,7 @@ class OutboxSender:
                     row.chat_id in stopped
                     or row.id in batch.lost
                     or self.flood.chat_wait(row.chat_id, self.monotonic()) > 0  # e.g. a 429 in this batch
-                    or not await self._overall_slot()
+                    or not await self._overall_slot(paid=bool(row.payload.get("paid_broadcast")))
                 ):
                     stopped.add(row.chat_id)
                     continue
@@ -269,9 +276,10 @@ class OutboxSender:
                 except Exception:
                     log.exception("could not release %d claimed outbox rows", len(batch.open))
 
-    async def _overall_slot(self) -> bool:
-        """Sleep until the overall limit lets one more message go; False if we are stopping instead."""
-        while (wait := self.flood.overall_wait(self.monotonic())) > 0 and not self._stopping():
+    async def _overall_slot(self, *, paid: bool = False) -> bool:
+        """Sleep until the overall limit (a paid broadcast's, when `paid`) lets one more message go; False
+        if we are stopping instead."""
+        while (wait := self.flood.overall_wait(self.monotonic(), paid=paid)) > 0 and not self._stopping():
             if self._stop is None:
                 await asyncio.sleep(wait)
             else:
@@ -350,7 +358,7 @@ class OutboxSender:
         # Stamped when the call returned: see bot/flood.py for why that needs no safety margin.
         self.flood.record(row.chat_id, self.monotonic())
         sent = Sent((row, *folded), message_id)
-        if batch.marks is not None:
+        if batch.marks is not None and len(batch.rows) <= DEFERRED_MARKS:
             batch.marks.append(sent)
             self._unmarked |= {r.id or 0 for r in sent.rows}
         else:

@@ -154,6 +154,11 @@ class Playground:
             chat_id=self.chat_id(where, who), user_id=self.actor(who).id, caption=caption
         )
 
+    def share_contact(self, who: str, phone: str | None = None) -> dict[str, Any]:
+        """`who` presses the bot's 发送我的电话 button in their private chat: their own contact card."""
+        user_id = self.actor(who).id
+        return self.sandbox.share_contact(chat_id=user_id, user_id=user_id, phone_number=phone)
+
     def press(
         self, who: str, where: str, message_id: int, *, label: str | None = None, data: str | None = None
     ) -> str:

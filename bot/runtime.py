@@ -127,6 +127,8 @@ class Runtime:
             points_file=self.settings.points_file,
             ballot_key=self.settings.ballot_secret,
             poll_reminders=self.settings.reminder_leads,
+            leader_notices=self.settings.leader_notices,
+            paid_broadcast=self.settings.paid_broadcast,
         )
         self.core = Core(engine=self.engine, config=config, clock=self.clock)
         await self.leases.renew()

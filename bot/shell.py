@@ -13,6 +13,7 @@ HELP = f"""命令 (commands):
   /in 群名        换到哪个聊天: {", ".join(g.title for g in GROUPS)}, {PRIVATE}
   /photo [说明]   发一张照片      /voice [说明]  发一段语音
   /reply N 文字   回复第 N 号消息  /press N      按下第 N 个按钮
+  /contact [电话] 私聊里发送自己的电话（机器人请求联系方式时）
   /who            现在是谁、在哪   /quit         退出
 其他任何文字都会作为消息发出（以 / 开头的 bot 命令也一样，比如 /start）。"""
 
@@ -57,6 +58,11 @@ class Shell:
                 self.pg.say(self.who, self.where, match.group(2), reply_to=int(match.group(1)))
             case "/press":
                 self._press(rest.strip())
+            case "/contact":
+                if self.where != PRIVATE:
+                    print("电话只能在私聊里发送，先用 /in 私聊")
+                    return True
+                self.pg.share_contact(self.who, rest.strip() or None)
             case _:
                 self.pg.say(self.who, self.where, line)
         await self.show()

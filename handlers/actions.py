@@ -30,6 +30,10 @@ class ReplyKeyboard(_Frozen):
 
     kind: Literal["reply"] = "reply"
     rows: tuple[tuple[str, ...], ...]
+    large: bool = False  # buttons at full height (not resized to fit their text), for 长辈模式
+    # The label in `rows` whose button sends the person's own phone (Telegram's request_contact): the
+    # phone is shared only by that press, never typed or guessed.
+    contact_button: str | None = None
 
 
 class RemoveKeyboard(_Frozen):
@@ -75,6 +79,9 @@ class SendMessage(_Frozen):
     # The ticket this message only acknowledges: when several such wait for one group, the outbox sends
     # them as one message instead of trickling them out at the group's limit.
     ack_for: int | None = None
+    # Sent as a paid broadcast (Telegram's allow_paid_broadcast, 0.1 Star a message): the overall limit is
+    # 1,000 a second instead of 30 (bot/flood.py); each chat's own limit stays.
+    paid_broadcast: bool = False
 
 
 class EditMessage(_Frozen):

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from handlers.actions import EditMessage, SendMessage, dump_action
 from nlp import Classifier
-from storage.conversations import clear_state
+from storage.conversations import PAUSED, clear_state
 from storage.models import Chat, ConversationState, OutboxMessage, Role, User
 from storage.outbox import enqueue, replace_pending_edit
 
@@ -27,6 +27,8 @@ class CoreConfig:
     poll_reminders: tuple[timedelta, ...] = (timedelta(days=1), timedelta(hours=2))  # before a deadline
     ballot_key: bytes = b"anonymous ballots"  # seals anonymous ballots; the runtime sets a secret one
     points_file: str | None = None  # LINLI_POINTS_FILE; None: the packaged rules (points/book.py)
+    leader_notices: bool = False  # LINLI_LEADER_NOTICES: building leaders send notices to their building
+    paid_broadcast: bool = False  # LINLI_PAID_BROADCAST: notice copies as paid broadcasts (0.1 Star each)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -77,7 +79,9 @@ class Ctx(Scope):
     def draft(self, name: str, step: str) -> dict[str, Any] | None:
         """A copy of flow `name`'s data when the sender is at `step` of it, else None (a stale button)."""
         state = self.flow(name)
-        return dict(state.data) if state is not None and state.step == step else None
+        if state is None or state.step != step:
+            return None
+        return {key: value for key, value in state.data.items() if key != PAUSED}
 
     def forget_state(self) -> None:
         """End whatever flow the sender was in here."""

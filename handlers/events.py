@@ -47,6 +47,15 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class SharedContact:
+    """A contact card, as Telegram's request-contact button sends one; `user_id` is whose number it is
+    (None for a card typed in by hand), so the core can accept only a person's own number."""
+
+    phone: str = field(repr=False)  # personal data: never in logs or tracebacks
+    user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class IncomingMessage:
     """A text, photo, voice or document message; `text` holds the caption for media."""
 
@@ -59,6 +68,7 @@ class IncomingMessage:
     voice_file_id: str | None = None
     reply_to: RepliedMessage | None = None
     document: Document | None = None
+    contact: SharedContact | None = None
 
 
 @dataclass(frozen=True, slots=True)

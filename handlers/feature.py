@@ -63,6 +63,7 @@ class MenuButton:
     label: str
     handler: MenuHandler
     allowed: Allowed | None = None
+    starts: str | None = None  # the flow it begins: pressed while that flow is paused, it offers to go on
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +77,18 @@ class OnButton(Generic[D]):
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    """A multi-step conversation: its state row names it, and `step` takes the next message."""
+    """A multi-step conversation: its state row names it, and `step` takes the next message.
+
+    A flow with `ask` is never dropped by a menu press: when `kept` says the state holds something worth
+    keeping, it is paused and offered again later ("您刚才的报事还没发完，继续吗？", `noun` naming it), and
+    `ask` puts the waiting step's question again when the person goes on."""
 
     name: str
     step: Callable[[Ctx, IncomingMessage, ConversationState], list[Action]]
     allowed: Allowed | None = None
+    noun: str = ""
+    ask: Callable[[Ctx, int, ConversationState], list[Action]] | None = None
+    kept: Callable[[ConversationState], bool] = lambda state: bool(state.data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +97,14 @@ class Job:
 
     name: str
     run: Callable[[Scope], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A deep link t.me/<bot>?start=<prefix>_<N>: the private chat opens on item N (poll_5)."""
+
+    prefix: str
+    handler: Callable[[Ctx, IncomingMessage, int], list[Action]]
 
 
 # A free message (no command, no menu button, no open flow): a feature's answer, or None when not its own.
@@ -104,3 +120,4 @@ class Feature:
     flows: tuple[Flow, ...] = ()
     messages: tuple[MessageHandler, ...] = ()  # asked in order, after every feature's flows
     jobs: tuple[Job, ...] = ()
+    links: tuple[Link, ...] = ()

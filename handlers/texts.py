@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
-# Main menu: the persistent large-button keyboard in private chats.
-BTN_REPORT = "我要报事"
-BTN_MY_TICKETS = "我的报事"
-BTN_POINTS = "我的积分"
-BTN_POLLS = "投票"
-BTN_HELP = "帮助"
+# Main menu: the persistent large-button keyboard in private chats, at most two a row. A label is matched
+# without its emoji, so a keyboard from before the emoji (我要报事) and a typed 帮助 still work.
+BTN_REPORT = "📝 我要报事"
+BTN_MY_TICKETS = "📋 我的报事"
+BTN_POINTS = "💰 我的积分"
+BTN_POLLS = "🗳 投票"
+BTN_NOTICES = "📢 通知"
+BTN_GRID = "📞 找网格员"
+BTN_HELP = "❓ 帮助"
+BTN_ELDER = "👓 长辈模式"
+MENU_ROWS = (
+    (BTN_REPORT, BTN_MY_TICKETS),
+    (BTN_POINTS, BTN_POLLS),
+    (BTN_NOTICES, BTN_GRID),
+    (BTN_HELP, BTN_ELDER),
+)
+# 长辈模式: four buttons, one a row, full height.
+BTN_ELDER_REPORT = "📝 报事"
+BTN_ELDER_GRID = "📞 找人帮忙"
+BTN_ELDER_POINTS = "💰 积分"
+BTN_ELDER_HELP = "❓ 帮助"
+ELDER_ROWS = ((BTN_ELDER_REPORT,), (BTN_ELDER_GRID,), (BTN_ELDER_POINTS,), (BTN_ELDER_HELP,))
+BTN_MAIN_MENU = "🏠 返回主菜单"
+# Opens the private chat on 报事 (t.me deep link).
+REPORT_LINK = "https://t.me/{bot}?start=report"
 BTN_CANCEL = "取消"
 BTN_PRIVATE_NOTICES = "私聊提醒"
-MENU_ROWS = ((BTN_REPORT, BTN_MY_TICKETS), (BTN_POINTS, BTN_POLLS), (BTN_HELP, BTN_PRIVATE_NOTICES))
+# A flow left for the menu, offered again.
+RESUME_OFFER = "您刚才的{noun}还没发完，继续吗？"
+BTN_RESUME = "继续"
+BTN_DROP = "不要了"
+DROPPED = "好的，不要了。"
+MAIN_MENU_SHOWN = "好的，请点下面的按钮。"
 BTN_BACK = "↩ 返回"
 UNKNOWN_BUILDING = "未知楼栋"
 NO_TEXT = "（无文字）"

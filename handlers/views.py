@@ -15,12 +15,21 @@ from storage.models import Building, User
 SNIPPET_LIMIT = 20
 
 
-def main_menu() -> ReplyKeyboard:
+def main_menu(user: User) -> ReplyKeyboard:
+    """The private main menu: eight buttons, or the four of 长辈模式 at full height."""
+    if user.elder_mode:
+        return ReplyKeyboard(rows=texts.ELDER_ROWS, large=True)
     return ReplyKeyboard(rows=texts.MENU_ROWS)
 
 
-def cancel_keyboard() -> ReplyKeyboard:
-    return ReplyKeyboard(rows=((texts.BTN_CANCEL,),))
+def cancel_keyboard(user: User) -> ReplyKeyboard:
+    """The keyboard while a step waits for words: 取消 drops it, 返回主菜单 keeps it for later."""
+    return ReplyKeyboard(rows=((texts.BTN_CANCEL,), (texts.BTN_MAIN_MENU,)), large=user.elder_mode)
+
+
+def menu_key(label: str) -> str:
+    """A menu label as it is matched: without emoji, spaces or punctuation around the words."""
+    return "".join(char for char in label if char.isalnum())
 
 
 def display_name(user: User | None) -> str:

@@ -32,3 +32,19 @@ def clear_state(*, session: Session, user_id: int, chat_id: int) -> None:
     state = session.get(ConversationState, (user_id, chat_id))
     if state is not None:
         session.delete(state)
+
+
+# A flow left for the menu keeps its state under this mark until the person goes on or drops it.
+PAUSED = "_paused"
+
+
+def is_paused(state: ConversationState) -> bool:
+    return bool(state.data.get(PAUSED))
+
+
+def set_paused(*, session: Session, state: ConversationState, paused: bool, now: datetime) -> None:
+    data = {key: value for key, value in state.data.items() if key != PAUSED}
+    if paused:
+        data[PAUSED] = True
+    state.data, state.updated_at = data, now  # a new dict, so the JSON column is written
+    session.add(state)

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 
@@ -82,6 +82,8 @@ class User(SQLModel, table=True):
     private_notices: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     # Shown by name on /rank (积分榜显示我); otherwise as "3号楼 一位居民".
     rank_by_name: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # 长辈模式: the private menu shows four large buttons, one a row.
+    elder_mode: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     building_id: int | None = Field(default=None, foreign_key="buildings.id")
     created_at: datetime
 
@@ -653,6 +655,7 @@ class NoticeStatus(StrEnum):
     SENDING = "sending"  # outbox rows still out; the progress message is edited as they go
     DONE = "done"  # every row sent or failed; the progress message shows the summary
     WITHDRAWN = "withdrawn"  # 撤回: sent copies deleted, unsent ones cancelled
+    SCHEDULED = "scheduled"  # 定时发送: nothing queued until send_at; a clock job claims it then
 
 
 class NoticeAudience(StrEnum):
@@ -683,6 +686,10 @@ class Notice(SQLModel, table=True):
     progress_message_id: int | None = None
     progress_text: str | None = None  # what it shows now, so an unchanged count is not edited again
     reminded_at: datetime | None = None  # 再提醒: at most once an hour per notice
+    # A photo or document Telegram already has, sent with the text as its caption.
+    media_kind: str | None = Field(default=None, max_length=10)
+    media_file_id: str | None = None
+    send_at: datetime | None = None  # 定时发送: its copies are queued when this time comes
 
 
 class NoticeDeliveryState(StrEnum):
@@ -722,3 +729,52 @@ class NoticeAck(SQLModel, table=True):
     user_id: int = _tg_id(primary_key=True)
     building_id: int | None = None
     acked_at: datetime
+
+
+# --- grid workers (网格员): one per building, and residents' requests to be called back
+
+
+class GridWorker(SQLModel, table=True):
+    """A building's grid worker, set by staff; a new one replaces the old (the building is the key)."""
+
+    __tablename__ = "grid_workers"
+
+    building_id: int = Field(primary_key=True, foreign_key="buildings.id")
+    user_id: int = _tg_id(fk="users.id")
+    set_by: int = _tg_id(fk="users.id")
+    set_at: datetime
+
+
+class CallbackStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"  # 已联系: staff or the grid worker called the resident back
+
+
+class CallbackRequest(SQLModel, table=True):
+    """请网格员联系我: who asks, for which building, and their phone only once they chose to share it."""
+
+    __tablename__ = "callback_requests"
+    __table_args__ = (
+        # One open request per resident: a second press shows the first instead of asking twice.
+        Index(
+            "uq_callback_requests_open",
+            "resident_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    building_id: int | None = Field(default=None, foreign_key="buildings.id")
+    resident_id: int = _tg_id(fk="users.id")
+    worker_id: int | None = _tg_id(nullable=True, fk="users.id")  # the building's grid worker when asked
+    phone: str | None = Field(default=None, max_length=32)
+    status: str = Field(default=CallbackStatus.OPEN, max_length=8)
+    created_at: datetime
+    phone_at: datetime | None = None
+    done_at: datetime | None = None
+    done_by: int | None = _tg_id(nullable=True, fk="users.id")
+    # The outbox rows of the copies staff and the grid worker got, edited once the request is done. No
+    # foreign key: outbox rows may be pruned, and then that copy simply stays as it was.
+    copies: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

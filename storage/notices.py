@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -19,6 +19,7 @@ from storage.models import (
     Chat,
     Notice,
     NoticeAck,
+    NoticeAudience,
     NoticeDelivery,
     NoticeDeliveryState,
     NoticeStatus,
@@ -43,7 +44,11 @@ def create_notice(
     progress_chat_id: int | None,
     progress_message_id: int | None,
     now: datetime,
+    media_kind: str | None = None,
+    media_file_id: str | None = None,
+    send_at: datetime | None = None,
 ) -> Notice:
+    """A notice to send now (SENDING, its copies queued by the caller) or at `send_at` (SCHEDULED)."""
     notice = Notice(
         creator_id=creator_id,
         text=text,
@@ -54,6 +59,10 @@ def create_notice(
         created_at=now,
         progress_chat_id=progress_chat_id,
         progress_message_id=progress_message_id,
+        media_kind=media_kind,
+        media_file_id=media_file_id,
+        send_at=send_at,
+        status=NoticeStatus.SCHEDULED if send_at is not None else NoticeStatus.SENDING,
     )
     session.add(notice)
     session.flush()
@@ -88,16 +97,72 @@ def get_notice(*, session: Session, notice_id: int, for_update: bool = False) ->
 
 
 def latest_notice(*, session: Session, building_id: int | None = None) -> Notice | None:
-    """The newest notice not withdrawn; with `building_id`, the newest that reached that building."""
-    statement = select(Notice).where(Notice.status != NoticeStatus.WITHDRAWN)
+    """The newest notice sent and not withdrawn; with `building_id`, the newest that reached that building."""
+    statement = select(Notice).where(col(Notice.status).in_([NoticeStatus.SENDING, NoticeStatus.DONE]))
     if building_id is not None:
         reached = select(NoticeDelivery.notice_id).where(NoticeDelivery.building_id == building_id)
         statement = statement.where(col(Notice.id).in_(reached))
     return session.exec(statement.order_by(col(Notice.id).desc()).limit(1)).first()
 
 
-def recent_notices(*, session: Session, limit: int = 10) -> list[Notice]:
-    return list(session.exec(select(Notice).order_by(col(Notice.id).desc()).limit(limit)))
+def recent_notices(*, session: Session, limit: int = 10, creator_id: int | None = None) -> list[Notice]:
+    """The newest notices, scheduled ones included; with `creator_id`, only that person's."""
+    statement = select(Notice)
+    if creator_id is not None:
+        statement = statement.where(Notice.creator_id == creator_id)
+    return list(session.exec(statement.order_by(col(Notice.id).desc()).limit(limit)))
+
+
+def notices_for_buildings(*, session: Session, building_ids: Collection[int], limit: int = 5) -> list[Notice]:
+    """What a resident of those buildings was sent, newest first: notices to everybody and those that
+    reached one of the buildings (not the leaders' own, not withdrawn, not still waiting for their time)."""
+    reached = select(NoticeDelivery.notice_id).where(col(NoticeDelivery.building_id).in_(list(building_ids)))
+    statement = (
+        select(Notice)
+        .where(
+            col(Notice.status).in_([NoticeStatus.SENDING, NoticeStatus.DONE]),
+            or_(Notice.audience == NoticeAudience.ALL, col(Notice.id).in_(reached)),
+            Notice.audience != NoticeAudience.LEADERS,
+        )
+        .order_by(col(Notice.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(statement))
+
+
+def claim_due(*, session: Session, now: datetime, limit: int = 20) -> list[Notice]:
+    """Scheduled notices whose time has come, each claimed by moving it to SENDING with a conditional
+    UPDATE: of two processes (or a 撤回 at the same moment) exactly one sees its row change."""
+    due = session.exec(
+        select(Notice.id)
+        .where(Notice.status == NoticeStatus.SCHEDULED, col(Notice.send_at) <= now)
+        .order_by(col(Notice.id))
+        .limit(limit)
+    ).all()
+    claimed: list[int] = []
+    for notice_id in due:
+        result = session.execute(
+            update(Notice)
+            .where(col(Notice.id) == notice_id, col(Notice.status) == NoticeStatus.SCHEDULED)
+            .values(status=NoticeStatus.SENDING)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(notice_id)  # type: ignore[arg-type]
+    if not claimed:
+        return []
+    statement = select(Notice).where(col(Notice.id).in_(claimed)).order_by(col(Notice.id))
+    return list(session.exec(statement.execution_options(populate_existing=True)))
+
+
+def cancel_scheduled(*, session: Session, notice_id: int, now: datetime) -> bool:
+    """撤回 before its time: True when the notice was still waiting (so nothing will be sent); False when
+    the clock job had claimed it first (it is being sent: withdraw it like any other)."""
+    result = session.execute(
+        update(Notice)
+        .where(col(Notice.id) == notice_id, col(Notice.status) == NoticeStatus.SCHEDULED)
+        .values(status=NoticeStatus.WITHDRAWN, withdrawn_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def notices_in(*, session: Session, status: str, limit: int = 20) -> list[Notice]:
@@ -260,6 +325,16 @@ def ack_counts(*, session: Session, notice_id: int) -> Counter[int | None]:
 
 def acked_users(*, session: Session, notice_id: int) -> set[int]:
     return set(session.exec(select(NoticeAck.user_id).where(NoticeAck.notice_id == notice_id)))
+
+
+def acked_notices(*, session: Session, user_id: int, notice_ids: Collection[int]) -> set[int]:
+    """Which of those notices the person has acknowledged."""
+    if not notice_ids:
+        return set()
+    statement = select(NoticeAck.notice_id).where(
+        NoticeAck.user_id == user_id, col(NoticeAck.notice_id).in_(list(notice_ids))
+    )
+    return set(session.exec(statement))
 
 
 def ack_total(*, session: Session, notice_id: int) -> int:

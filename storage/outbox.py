@@ -103,6 +103,22 @@ def has_pending(
     return session.exec(query.limit(1)).first() is not None
 
 
+def chats_waiting(*, session: Session, first: dict[int, int], ignore: Collection[int] = ()) -> set[int]:
+    """Of these chats, those with a pending row queued before the given row: `has_pending` for many chats
+    in a few queries (an update that queued a notice to a thousand groups asks for all of them at once)."""
+    waiting: set[int] = set()
+    chats = sorted(first)
+    for start in range(0, len(chats), 500):
+        chunk = chats[start : start + 500]
+        query = select(_chat_id, func.min(_row_id)).where(_is_pending, _chat_id.in_(chunk))
+        if ignore:
+            query = query.where(_row_id.not_in(list(ignore)))
+        for chat_id, oldest in session.exec(query.group_by(_chat_id)):
+            if oldest < first[chat_id]:
+                waiting.add(chat_id)
+    return waiting
+
+
 def claim_following_acks(
     *, session: Session, row: OutboxMessage, now: datetime, until: datetime
 ) -> list[OutboxMessage]:

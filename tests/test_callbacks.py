@@ -7,15 +7,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from handlers import pausing
 from handlers.callbacks import FAMILIES, MAX_BYTES, ButtonData, button, decode
+from handlers.grid import buttons as grid
 from handlers.notices import buttons as notices
 from handlers.owners import buttons as owners
+from handlers.people import buttons as people
 from handlers.points import buttons as points
 from handlers.polls import buttons as polls
 from handlers.reports.buttons import (
     Anonymous,
     FileSecond,
     JoinTicket,
+    LeaveToStaff,
     NotDuplicate,
     OtherBuildings,
     ReportBuilding,
@@ -98,6 +102,16 @@ PINNED = [
     ("1:nw:5", notices.WithdrawNotice(5)),
     ("1:nz:5", notices.ConfirmWithdraw(5)),
     ("1:nk:5", notices.KeepNotice(5)),
+    ("1:gb:4", grid.GridBuilding(4)),
+    ("1:gc:4", grid.CallMe(4)),
+    ("1:gp:7", grid.SharePhone(7)),
+    ("1:gd:7", grid.MarkCalled(7)),
+    ("1:em:1", people.ElderMode(1)),
+    ("1:pt:0", people.PrivateNotices(0)),
+    ("1:mm", people.MainMenu()),
+    ("1:fg", pausing.ResumeFlow()),
+    ("1:fq", pausing.DropFlow()),
+    ("1:ls:12", LeaveToStaff(12)),
 ]
 
 

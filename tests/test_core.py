@@ -46,11 +46,24 @@ def tickets(engine) -> list[Ticket]:
 
 
 def test_start_in_private_shows_the_big_button_menu(h: Harness) -> None:
-    [reply] = h.say(private(RESIDENT), RESIDENT, "/start")
+    reply, offer = h.say(private(RESIDENT), RESIDENT, "/start")
     assert isinstance(reply, SendMessage) and "张阿姨您好" in reply.text
     assert isinstance(reply.keyboard, ReplyKeyboard)
+    assert [len(row) for row in reply.keyboard.rows] == [2, 2, 2, 2]  # large buttons, at most two a row
     labels = [label for row in reply.keyboard.rows for label in row]
-    assert labels == ["我要报事", "我的报事", "我的积分", "投票", "帮助", "私聊提醒"]
+    assert labels == [
+        "📝 我要报事",
+        "📋 我的报事",
+        "💰 我的积分",
+        "🗳 投票",
+        "📢 通知",
+        "📞 找网格员",
+        "❓ 帮助",
+        "👓 长辈模式",
+    ]
+    # 长辈模式 is offered on /start.
+    assert isinstance(offer, SendMessage) and offer.keyboard is not None
+    assert [b.text for row in offer.keyboard.rows for b in row] == ["👓 打开长辈模式"]
 
 
 def test_staff_grant_needs_an_admin(h: Harness, engine) -> None:
@@ -138,6 +151,9 @@ def test_report_in_an_unbound_group_explains_binding(h: Harness, engine) -> None
 def test_empty_report_asks_for_words(h: Harness, engine) -> None:
     bound(h)
     [reply] = h.say(GROUP_3, RESIDENT, "报事")
+    assert reply.text == report_texts.REPORT_ASK_GROUP
+    assert tickets(engine) == []
+    [reply] = h.say(GROUP_3, RESIDENT, "报事 。。。")
     assert reply.text == report_texts.REPORT_EMPTY
     assert tickets(engine) == []
 
@@ -287,6 +303,7 @@ def test_cancel_and_menu_buttons_leave_the_flow(h: Harness, engine) -> None:
     h.say(private(RESIDENT), RESIDENT, "我要报事")
     [help_reply] = h.say(private(RESIDENT), RESIDENT, "帮助")
     assert "怎么用" in help_reply.text
+    # Nothing had been written yet, so nothing waits: the next words are not filed.
     assert h.say(private(RESIDENT), RESIDENT, "随便说说")[0].text.startswith("怎么用")
     assert tickets(engine) == []
 

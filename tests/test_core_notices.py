@@ -4,16 +4,20 @@ person, /acks figures and who has not acknowledged, 再提醒 at most once an ho
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, select
 
+from bot.config import load_settings
 from bot.delivery import ChatGone, RetryLater
 from bot.flood import FloodControl
 from bot.outbox import OutboxSender
-from handlers.actions import AnswerButton, DeleteMessage, EditMessage, SendMessage
-from handlers.events import ChatRef
+from handlers import texts as common
+from handlers.actions import AnswerButton, DeleteMessage, EditMessage, Media, SendMessage
+from handlers.events import ChatRef, Document, IncomingMessage
 from handlers.notices import texts
 from handlers.notices.buttons import (
     Acknowledge,
@@ -26,7 +30,22 @@ from handlers.notices.buttons import (
     RemindAcks,
     WithdrawNotice,
 )
-from storage.models import Chat, Notice, NoticeAck, NoticeDelivery, NoticeStatus, OutboxMessage, OutboxStatus
+from handlers.notices.scheduled import caption_room
+from handlers.notices.when import parse_when
+from handlers.pausing import ResumeFlow
+from handlers.people.buttons import MainMenu
+from handlers.texts import BTN_NOTICES
+from storage import notices as store
+from storage.models import (
+    Chat,
+    Notice,
+    NoticeAck,
+    NoticeDelivery,
+    NoticeStatus,
+    OutboxMessage,
+    OutboxStatus,
+    User,
+)
 from tests.support import (
     ADMIN,
     GROUP_3,
@@ -179,7 +198,10 @@ def test_residents_and_leaders_cannot_send_notices(h: Harness, engine, who) -> N
 async def test_the_guided_flow(h: Harness, engine) -> None:
     chat = private(STAFF)
     assert texts_of(h.say(chat, STAFF, "/notice")) == [texts.ASK_TEXT]
-    [targets] = h.say(chat, STAFF, "本周六上午小区消杀，请关好门窗。")
+    [ask_media] = h.say(chat, STAFF, "本周六上午小区消杀，请关好门窗。")
+    assert ask_media.text == texts.ASK_MEDIA
+    assert [label for label, _ in buttons_of(ask_media)] == ["跳过", "取消"]
+    [_, targets] = h.press(chat, STAFF, NoticeOption("skip").encode())
     labels = [label for label, _ in buttons_of(targets)]
     assert labels[:2] == ["全部", "只发楼栋长"] and "3号楼" in labels and "5号楼" in labels
     [toast] = h.press(chat, STAFF, NoticeTargets("next").encode())
@@ -376,3 +398,423 @@ async def test_the_estimate_follows_the_overall_limit(h: Harness) -> None:
     assert "将发到 100 个群" in preview.text
     [_, progress] = confirm(h)
     assert progress.text.endswith("已发送 0/100 · 失败 0 · 预计还需 4 秒")
+
+
+# --- the 📢 通知 menu button, leaders, photos and files, 定时发送
+
+NOON_UTC = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # 18:00 in Asia/Shanghai
+
+
+def leaders_may_send(h: Harness) -> None:
+    """LINLI_LEADER_NOTICES=true."""
+    h.core.config = replace(h.core.config, leader_notices=True)
+
+
+def group_copies(actions: list) -> list[SendMessage]:
+    return [d for d in actions if isinstance(d, SendMessage) and d.chat_id < 0]
+
+
+def send_document(h: Harness, chat: ChatRef, who, file_id: str, caption: str = "") -> list:
+    event = IncomingMessage(
+        update_id=next(h._update_ids),
+        chat=chat,
+        sender=who,
+        message_id=next(h._message_ids),
+        text=caption,
+        document=Document(file_id=file_id, file_name="停水通知.pdf"),
+    )
+    return h.core.handle(event)
+
+
+def test_the_notices_button_starts_composing_for_staff(h: Harness) -> None:
+    [ask] = h.say(private(STAFF), STAFF, BTN_NOTICES)
+    assert ask.text == texts.ASK_TEXT
+    [ask_media] = h.say(private(STAFF), STAFF, "停水")
+    assert ask_media.text == texts.ASK_MEDIA
+
+
+async def test_a_resident_sees_the_recent_notices_of_their_building(h: Harness) -> None:
+    await sent_notice(h, "/notice 全部 | 第一条 全小区停水")
+    await sent_notice(h, "/notice 5号楼 | 第二条 只给五号楼")
+    await sent_notice(h, "/notice 不要回执 3号楼 | 第三条 三号楼电梯检修")
+    await sent_notice(h, "/notice 楼栋长 | 第四条 只给楼栋长")
+    await sent_notice(h, "/notice 3号楼 | 第五条 三号楼消杀")
+    h.press(private(RESIDENT), RESIDENT, Acknowledge(1).encode())
+    [shown] = h.say(private(RESIDENT), RESIDENT, "📢 通知")
+    lines = shown.text.splitlines()
+    assert lines[0] == texts.MENU_TITLE
+    # Newest first, the building's own and the ones to everybody; not 5号楼's, not the leaders'.
+    assert [line.split(" ", 3)[-1] for line in lines[1:4]] == [
+        "第五条 三号楼消杀",
+        "第三条 三号楼电梯检修",
+        "第一条 全小区停水",
+    ]
+    assert all(line[3:8].count("-") == 1 for line in lines[1:4])  # 12-01 …: its date and time
+    assert "第二条" not in shown.text and "第四条" not in shown.text
+    # 收到 for the one still to acknowledge (no 收到 asked for the second; the third already pressed).
+    assert buttons_of(shown) == [
+        ("收到 第1条", Acknowledge(5).encode()),
+        (common.BTN_MAIN_MENU, MainMenu().encode()),  # every screen has its way back
+    ]
+    [toast] = h.press(private(RESIDENT), RESIDENT, Acknowledge(5).encode())
+    assert toast.text == texts.ACK_THANKS
+    [again] = h.say(private(RESIDENT), RESIDENT, "通知")  # typed without the emoji
+    assert buttons_of(again) == [(common.BTN_MAIN_MENU, MainMenu().encode())]
+    assert texts.MENU_ACK_HINT not in again.text
+
+
+async def test_at_most_five_notices_and_withdrawn_ones_are_not_shown(h: Harness) -> None:
+    for n in range(1, 8):
+        await sent_notice(h, f"/notice 全部 | 通知{n}")
+    h.press(private(STAFF), STAFF, ConfirmWithdraw(7).encode())
+    [shown] = h.say(private(RESIDENT), RESIDENT, "📢 通知")
+    assert [line.rsplit(" ", 1)[-1] for line in shown.text.splitlines()[1:6]] == [
+        "通知6",
+        "通知5",
+        "通知4",
+        "通知3",
+        "通知2",
+    ]
+    assert len(buttons_of(shown)) == 5 + 1  # five 收到 and 返回主菜单
+
+
+def test_a_resident_without_notices_or_without_a_building(h: Harness) -> None:
+    assert texts_of(h.say(private(RESIDENT), RESIDENT, "📢 通知")) == [texts.MENU_NONE]
+    stranger = RESIDENT.__class__(11, "周阿姨")
+    h.say(private(stranger), stranger, "/start")
+    assert texts_of(h.say(private(stranger), stranger, "📢 通知")) == [texts.MENU_NO_BUILDING]
+
+
+async def test_a_leader_cannot_send_when_the_setting_is_off(h: Harness, engine) -> None:
+    # Off by default: the leader pressing 📢 通知 reads, like any resident.
+    [shown] = h.say(private(LEADER), LEADER, "📢 通知")
+    assert shown.text == texts.MENU_NONE
+    assert texts_of(h.say(private(LEADER), LEADER, "/notice 停水")) == [texts.DENY_NOTICE]
+
+
+async def test_a_leader_sends_to_their_own_building_only(h: Harness, engine) -> None:
+    leaders_may_send(h)
+    chat = private(LEADER)
+    for line in (
+        "/notice 全部 | 停水",
+        "/notice 5号楼 | 停水",
+        "/notice 3号楼 5号楼 | 停水",
+        "/notice 楼栋长 | 停水",
+    ):
+        assert texts_of(h.say(chat, LEADER, line)) == [texts.LEADER_OWN_ONLY], line
+    # No targets needed; naming their own building is fine too.
+    [preview] = h.say(chat, LEADER, "/notice 3号楼 | 停水")
+    assert "将发到 1 个群" in preview.text
+    [preview] = h.say(chat, LEADER, "/notice 明天上午停水")
+    assert "将发到 1 个群" in preview.text and "明天上午停水" in preview.text
+    h.press(chat, LEADER, ConfirmNotice().encode(), message_id=PREVIEW_ID)
+    [copy] = group_copies(await h.deliveries())
+    assert copy.chat_id == GROUP_3.id
+    [notice] = notices(engine)
+    assert (notice.creator_id, notice.building_ids) == (LEADER.id, [1])
+    # Residents still may not; the leader sees their own notice in /notices, and its acks.
+    assert texts_of(h.say(private(RESIDENT), RESIDENT, "/notice 停水")) == [texts.DENY_NOTICE]
+    [listing] = h.say(chat, LEADER, "/notices")
+    assert "#1" in listing.text
+    [acks] = h.say(chat, LEADER, "/acks")
+    assert "3号楼：已收到 0 人" in acks.text
+
+
+async def test_a_leaders_guided_notice_skips_the_targets(h: Harness, engine) -> None:
+    leaders_may_send(h)
+    chat = private(LEADER)
+    assert texts_of(h.say(chat, LEADER, "📢 通知")) == [texts.ASK_TEXT]
+    h.say(chat, LEADER, "今晚8点楼道消杀")
+    [_, options] = h.press(chat, LEADER, NoticeOption("skip").encode())
+    assert options.text == texts.ASK_OPTIONS
+    [toast] = h.press(chat, LEADER, NoticeTargets("all").encode())
+    assert toast.text == texts.LEADER_OWN_ONLY
+    [_, preview] = h.press(chat, LEADER, NoticeOption("preview").encode(), message_id=PREVIEW_ID)
+    assert "将发到 1 个群" in preview.text
+    h.press(chat, LEADER, ConfirmNotice().encode(), message_id=PREVIEW_ID)
+    assert [c.chat_id for c in group_copies(await h.deliveries())] == [GROUP_3.id]
+    # Another leader's notice is not theirs to withdraw; staff's neither.
+    await sent_notice(h)
+    [toast] = h.press(chat, LEADER, WithdrawNotice(2).encode())
+    assert toast.text == texts.NOT_YOUR_NOTICE
+    [listing] = h.say(chat, LEADER, "/notices")
+    assert "#2" not in listing.text
+
+
+async def test_a_photo_goes_with_the_notice_as_its_caption(h: Harness, engine) -> None:
+    chat = private(STAFF)
+    h.say(chat, STAFF, "/notice")
+    h.say(chat, STAFF, "小区停车场划线，请挪车。")
+    [targets] = h.say(chat, STAFF, photo="PHOTO-1")
+    assert targets.text == texts.ASK_TARGETS
+    h.press(chat, STAFF, NoticeTargets("all").encode())
+    [_, preview] = h.press(chat, STAFF, NoticeOption("preview").encode(), message_id=PREVIEW_ID)
+    assert texts.OPTION_PHOTO in preview.text
+    confirm(h)
+    copies = group_copies(await h.deliveries())
+    assert sorted(c.chat_id for c in copies) == [GROUP_5.id, GROUP_3.id]
+    for copy in copies:
+        assert copy.media == Media(kind="photo", file_id="PHOTO-1")
+        assert "小区停车场划线，请挪车。" in copy.text and buttons_of(copy) == [
+            ("收到", Acknowledge(1).encode())
+        ]
+    [notice] = notices(engine)
+    assert (notice.media_kind, notice.media_file_id) == ("photo", "PHOTO-1")
+    h.core.tick()
+    assert "发送完毕：已发送 2/2" in notices(engine)[0].progress_text
+
+
+async def test_a_document_and_the_skip_word(h: Harness) -> None:
+    chat = private(STAFF)
+    h.say(chat, STAFF, "/notice")
+    h.say(chat, STAFF, "停水安排见附件")
+    assert texts_of(h.say(chat, STAFF, "好的")) == [texts.MEDIA_ONLY]  # neither a file nor 跳过
+    [targets] = send_document(h, chat, STAFF, "DOC-1")
+    assert targets.text == texts.ASK_TARGETS
+    h.press(chat, STAFF, NoticeBuilding(1).encode())
+    h.press(chat, STAFF, NoticeTargets("next").encode())
+    [_, preview] = h.press(chat, STAFF, NoticeOption("preview").encode(), message_id=PREVIEW_ID)
+    assert texts.OPTION_DOCUMENT in preview.text
+    confirm(h)
+    [copy] = group_copies(await h.deliveries())
+    assert copy.media == Media(kind="document", file_id="DOC-1") and copy.chat_id == GROUP_3.id
+    # Typing 跳过 does what the button does.
+    h.say(chat, STAFF, "/notice")
+    h.say(chat, STAFF, "只有文字")
+    [targets] = h.say(chat, STAFF, "跳过")
+    assert targets.text == texts.ASK_TARGETS
+
+
+async def test_a_text_too_long_for_a_caption_is_refused_with_media(h: Harness) -> None:
+    chat = private(STAFF)
+    h.say(chat, STAFF, "/notice")
+    h.say(chat, STAFF, "长" * 1100)
+    [refused] = h.say(chat, STAFF, photo="PHOTO-1")
+    assert refused.text == texts.CAPTION_TOO_LONG.format(limit=caption_room())
+    [_, targets] = h.press(chat, STAFF, NoticeOption("skip").encode())  # without the photo it goes
+    assert targets.text == texts.ASK_TARGETS
+    [refused] = h.say(chat, STAFF, "/notice 全部 | " + "长" * 1010, photo="PHOTO-1")
+    assert refused.text.startswith("带照片或文件时")
+
+
+async def test_the_one_line_form_with_a_photo_in_its_caption(h: Harness) -> None:
+    [preview] = h.say(private(STAFF), STAFF, "/notice 全部 | 请看图中的停电范围", photo="PHOTO-2")
+    assert texts.OPTION_PHOTO in preview.text
+    confirm(h)
+    copies = group_copies(await h.deliveries())
+    assert len(copies) == 2 and all(c.media == Media(kind="photo", file_id="PHOTO-2") for c in copies)
+    # A photo sent with /notice alone is kept: the text comes next, and no second question about files.
+    h.say(private(STAFF), STAFF, "/notice", photo="PHOTO-3")
+    [targets] = h.say(private(STAFF), STAFF, "看图")
+    assert targets.text == texts.ASK_TARGETS
+
+
+async def test_a_scheduled_notice_goes_out_at_its_time(h: Harness, engine) -> None:
+    h.clock_value = NOON_UTC
+    [preview] = h.say(private(STAFF), STAFF, "/notice 定时 明天 8:00 置顶 全部 | 明早停水")
+    assert "定时：12-02 08:00 发出" in preview.text and "置顶" in preview.text
+    [_, scheduled] = confirm(h)
+    assert scheduled.text == texts.SCHEDULED.format(number=1, when="12-02 08:00")
+    [notice] = notices(engine)
+    assert notice.status == NoticeStatus.SCHEDULED
+    assert notice.send_at.replace(tzinfo=UTC) == datetime(2026, 12, 2, 0, 0, tzinfo=UTC)
+    with Session(engine) as session:
+        assert list(session.exec(select(NoticeDelivery))) == []  # nothing queued before its time
+    h.core.tick()
+    assert group_copies(await h.deliveries()) == []
+    [listing] = h.say(private(STAFF), STAFF, "/notices")
+    assert "#1 待发送 12-02 08:00 明早停水" in listing.text
+    assert buttons_of(listing) == [("取消 #1", WithdrawNotice(1).encode())]
+    assert texts_of(h.say(private(STAFF), STAFF, "/acks 1")) == [
+        texts.ACKS_SCHEDULED.format(number=1, when="12-02 08:00")
+    ]
+    h.advance(timedelta(hours=14))  # 08:00 the next morning
+    h.core.tick()
+    delivered = await h.deliveries()
+    copies = group_copies(delivered)
+    assert sorted(c.chat_id for c in copies) == [GROUP_5.id, GROUP_3.id] and all(c.pin for c in copies)
+    [progress] = [d for d in delivered if isinstance(d, EditMessage)]
+    assert progress.message_id == PREVIEW_ID and "通知 #1：已发送 0/2" in progress.text
+    h.core.tick()  # claimed once: a second tick (or process) queues nothing more
+    delivered = await h.deliveries()
+    assert group_copies(delivered) == []
+    [summary] = [d for d in delivered if isinstance(d, EditMessage)]
+    assert "发送完毕：已发送 2/2" in summary.text
+
+
+@pytest.mark.parametrize(
+    ("line", "answer"),
+    [
+        ("/notice 定时 今天 9:00 全部 | 停水", texts.WHEN_PAST),
+        ("/notice 定时 11-30 9:00 全部 | 停水", texts.WHEN_PAST),
+        ("/notice 定时 明天 全部 | 停水", texts.WHEN_UNCLEAR),
+        ("/notice 定时 全部 | 停水", texts.WHEN_UNCLEAR),
+        ("/notice 定时 25:00 全部 | 停水", texts.WHEN_UNCLEAR),
+    ],
+)
+def test_a_time_in_the_past_or_unclear_is_refused(h: Harness, line: str, answer: str) -> None:
+    h.clock_value = NOON_UTC
+    assert texts_of(h.say(private(STAFF), STAFF, line)) == [answer]
+
+
+async def test_the_guided_flow_sends_later(h: Harness, engine) -> None:
+    h.clock_value = NOON_UTC
+    chat = private(STAFF)
+    h.say(chat, STAFF, "/notice")
+    h.say(chat, STAFF, "周末电梯保养")
+    h.press(chat, STAFF, NoticeOption("skip").encode())
+    [_, options] = h.press(chat, STAFF, NoticeTargets("all").encode())
+    assert texts.BTN_LATER in [label for label, _ in buttons_of(options)]
+    [_, ask] = h.press(chat, STAFF, NoticeOption("when").encode())
+    assert ask.text == texts.ASK_WHEN
+    assert texts_of(h.say(chat, STAFF, "昨天")) == [texts.WHEN_UNCLEAR]
+    [options] = h.say(chat, STAFF, "8:00")  # the next 8:00: tomorrow morning
+    labels = [label for label, _ in buttons_of(options)]
+    assert "⏰ 12-02 08:00 发送" in labels and texts.BTN_NOW in labels
+    [_, preview] = h.press(chat, STAFF, NoticeOption("preview").encode(), message_id=PREVIEW_ID)
+    assert "定时：12-02 08:00 发出" in preview.text
+    confirm(h)
+    assert notices(engine)[0].status == NoticeStatus.SCHEDULED
+    # 改为立即发送 takes the time away again.
+    h.say(chat, STAFF, "/notice")
+    h.say(chat, STAFF, "马上发")
+    h.press(chat, STAFF, NoticeOption("skip").encode())
+    h.press(chat, STAFF, NoticeTargets("all").encode())
+    h.press(chat, STAFF, NoticeOption("when").encode())
+    h.say(chat, STAFF, "明天 9:30")
+    [_, options] = h.press(chat, STAFF, NoticeOption("now").encode())
+    assert texts.BTN_LATER in [label for label, _ in buttons_of(options)]
+    h.press(chat, STAFF, NoticeOption("preview").encode(), message_id=PREVIEW_ID)
+    confirm(h)
+    assert len(group_copies(await h.deliveries())) == 2
+
+
+async def test_cancelling_a_scheduled_notice_sends_nothing(h: Harness, engine) -> None:
+    h.clock_value = NOON_UTC
+    h.say(private(STAFF), STAFF, "/notice 定时 12-03 08:30 全部 | 停电")
+    confirm(h)
+    [_, question] = h.press(private(STAFF), STAFF, WithdrawNotice(1).encode())
+    assert question.text == texts.CONFIRM_CANCEL_SCHEDULED.format(number=1, snippet="停电")
+    [_, done] = h.press(private(STAFF), STAFF, ConfirmWithdraw(1).encode())
+    assert done.text == texts.CANCELLED_SCHEDULED.format(number=1)
+    h.advance(timedelta(days=3))
+    h.core.tick()
+    assert group_copies(await h.deliveries()) == []
+    assert notices(engine)[0].status == NoticeStatus.WITHDRAWN
+    [listing] = h.say(private(STAFF), STAFF, "/notices")
+    assert "已撤回" in listing.text
+
+
+def test_a_due_notice_is_claimed_by_one_process_only(engine) -> None:
+    """Two processes' clock jobs (or a 撤回 racing one) see the conditional UPDATE change the row once."""
+    with Session(engine) as session:
+        session.add(User(id=1, first_name="staff", created_at=NOON_UTC))
+        session.flush()
+        notice = store.create_notice(
+            session=session,
+            creator_id=1,
+            text="停水",
+            audience="all",
+            building_ids=[],
+            pin=False,
+            ask_ack=True,
+            progress_chat_id=None,
+            progress_message_id=None,
+            now=NOON_UTC,
+            send_at=NOON_UTC + timedelta(hours=1),
+        )
+        session.commit()
+        notice_id = notice.id
+    with Session(engine) as first:
+        assert store.claim_due(session=first, now=NOON_UTC) == []  # not yet
+        [claimed] = store.claim_due(session=first, now=NOON_UTC + timedelta(hours=1))
+        assert claimed.id == notice_id and claimed.status == NoticeStatus.SENDING
+        first.commit()
+    with Session(engine) as second:
+        assert store.claim_due(session=second, now=NOON_UTC + timedelta(hours=2)) == []
+        assert not store.cancel_scheduled(session=second, notice_id=notice_id, now=NOON_UTC)
+
+
+@pytest.mark.parametrize(
+    ("words", "local"),
+    [
+        ("明天 8:00", "2026-12-02 08:00"),
+        ("明天8点半", "2026-12-02 08:30"),
+        ("12-03 08:30", "2026-12-03 08:30"),
+        ("12月3日 8点", "2026-12-03 08:00"),
+        ("8:00", "2026-12-02 08:00"),
+        ("20：15", "2026-12-01 20:15"),
+        ("后天 7:05", "2026-12-03 07:05"),
+        ("1-5 9:00", "2027-01-05 09:00"),
+        ("2026-12-24 18:30", "2026-12-24 18:30"),
+    ],
+)
+def test_times_as_people_write_them(words: str, local: str) -> None:
+    tz = ZoneInfo("Asia/Shanghai")
+    found = parse_when(words, now=NOON_UTC, tz=tz)
+    assert isinstance(found, datetime) and found.tzinfo is not None
+    assert found.astimezone(tz).strftime("%Y-%m-%d %H:%M") == local
+
+
+def test_the_leader_setting_is_read_from_the_environment(monkeypatch) -> None:
+    assert load_settings().leader_notices is False
+    monkeypatch.setenv("LINLI_LEADER_NOTICES", "true")
+    assert load_settings().leader_notices is True
+
+
+async def test_a_scheduled_photo_notice_and_a_time_that_came_while_the_preview_waited(h: Harness) -> None:
+    h.clock_value = NOON_UTC
+    h.say(private(STAFF), STAFF, "/notice 定时 19:00 3号楼 | 今晚停车场划线", photo="PHOTO-9")
+    confirm(h)
+    h.advance(timedelta(hours=1))
+    h.core.tick()
+    [copy] = group_copies(await h.deliveries())
+    assert copy.chat_id == GROUP_3.id and copy.media == Media(kind="photo", file_id="PHOTO-9")
+    # 确认发送 pressed after the time it names: the notice goes at once.
+    h.say(private(STAFF), STAFF, "/notice 定时 19:30 3号楼 | 马上就到")
+    h.advance(timedelta(minutes=45))
+    [_, progress] = confirm(h)
+    assert progress.text.startswith("通知 #2：已发送 0/1")
+    assert len(group_copies(await h.deliveries())) == 1
+
+
+# --- LINLI_PAID_BROADCAST
+
+
+async def test_a_paid_broadcast_preview_shows_its_cost_and_the_copies_are_paid(h: Harness) -> None:
+    [free] = h.say(private(STAFF), STAFF, WATER)
+    assert "预计花费" not in free.text
+    h.core.config = replace(h.core.config, paid_broadcast=True)
+    [preview] = h.say(private(STAFF), STAFF, WATER)
+    assert preview.text.endswith(texts.PREVIEW_PAID.format(stars=1))  # 2 groups: 0.2 Star, rounded up
+    assert "预计花费 1 星" in preview.text
+    copies = await sent_notice(h)
+    assert len(copies) == 2 and all(c.paid_broadcast for c in copies)
+    for n in range(23):  # 25 groups: 2.5 Stars, rounded up
+        h.say(ChatRef(-2000 - n, "supergroup", f"group {n}"), STAFF, "/bind 9号楼")
+    [preview] = h.say(private(STAFF), STAFF, WATER)
+    assert "将发到 25 个群" in preview.text and "预计花费 3 星" in preview.text
+    # At 1,000 a second the estimate is a second, not 30 copies a second's worth.
+    [_, progress] = confirm(h)
+    assert progress.text.endswith("已发送 0/25 · 失败 0 · 预计还需 1 秒")
+
+
+def test_paid_broadcast_is_off_unless_set(monkeypatch) -> None:
+    monkeypatch.delenv("LINLI_PAID_BROADCAST", raising=False)
+    assert load_settings().paid_broadcast is False
+    monkeypatch.setenv("LINLI_PAID_BROADCAST", "true")
+    assert load_settings().paid_broadcast is True
+
+
+async def test_a_guided_notice_left_for_the_menu_is_offered_again(h: Harness) -> None:
+    chat = private(STAFF)
+    h.say(chat, STAFF, common.BTN_NOTICES)  # staff's 📢 通知: the guided flow
+    h.say(chat, STAFF, "本周六上午小区消杀，请关好门窗。")
+    h.press(chat, STAFF, NoticeOption("skip").encode())
+    h.say(chat, STAFF, common.BTN_MY_TICKETS)  # off to something else before choosing the targets
+    [offer] = h.say(chat, STAFF, common.BTN_NOTICES)
+    assert offer.text == "您刚才的通知还没发完，继续吗？"
+    _toast, _edit, again = h.press(chat, STAFF, ResumeFlow().encode())
+    assert again.text.startswith("您刚才写的通知：本周六上午小区消杀") and texts.ASK_TARGETS in again.text
+    [_, ticked] = h.press(chat, STAFF, NoticeBuilding(1).encode())
+    assert "✅ 3号楼" in [label for label, _ in buttons_of(ticked)]

@@ -207,7 +207,7 @@ async def test_closing_at_the_deadline_posts_every_figure_and_the_final_hash(
     edits = [d for d in out if isinstance(d, EditMessage)]
     assert sorted(e.chat_id for e in edits) == sorted([GROUP_3.id, RESIDENT.id, NEIGHBOUR.id, QIAN.id])
     assert all(
-        e.keyboard is None and e.text.endswith("🔒 已结束，结果：✅ 通过（每一项数字和校验码见结果消息）")
+        e.keyboard is None and e.text.endswith("🔒 已结束，结果：✅ 通过（票数和校验码请看结果那条消息）")
         for e in edits
     )
     [in_group] = [r for r in results if r.chat_id == GROUP_3.id]

@@ -193,7 +193,7 @@ async def test_revoke_reverses_one_entry_once(h: Harness, engine) -> None:
     assert sent_text(h.say(STAFF_CHAT, SECOND, "/revoke 2 这是更正记录")).startswith("记录 2 不是一笔得分")
     assert sent_text(h.say(STAFF_CHAT, SECOND, "/revoke 1")) == texts.REVOKE_USAGE
     assert h.say(private(RESIDENT), RESIDENT, "/revoke 1 想撤")[0].text == common.DENY_STAFF_ONLY
-    assert "更正：收回记录 1：重复加分 -10" in sent_text(h.say(private(RESIDENT), RESIDENT, "/points 明细"))
+    assert "更正：收回一笔积分：重复加分 -10" in sent_text(h.say(private(RESIDENT), RESIDENT, "/points 明细"))
     assert verified(engine).problems == []
 
 
@@ -290,7 +290,7 @@ async def test_redeeming_with_approval(h: Harness, engine) -> None:
     )
     assert balance(engine) == 10
     lines = sent_text(h.say(private(RESIDENT), RESIDENT, "/points 明细"))
-    assert "兑换 社区食堂餐券（审批中） -100" in lines and "兑换 社区食堂餐券 已批准" in lines
+    assert "兑换 社区食堂餐券（等批准） -100" in lines and "兑换 社区食堂餐券 已批准" in lines
     assert verified(engine).problems == []
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from handlers import texts as common
 from handlers.actions import EditMessage, SendMessage
+from handlers.pausing import ResumeFlow
 from handlers.polls import texts
 from handlers.polls.buttons import (
     Anonymity,
@@ -275,7 +276,7 @@ async def test_staff_launch_privately_by_choosing_the_building(h: Harness) -> No
 async def test_the_guided_flow_asks_one_thing_at_a_time(h: Harness) -> None:
     h.say(private(LEADER), LEADER, "/start")
     menu = h.say(private(LEADER), LEADER, common.BTN_POLLS)
-    assert [label for label, _ in buttons_of(menu[-1])] == [texts.BTN_NEW_POLL]
+    assert [label for label, _ in buttons_of(menu[-1])] == [texts.BTN_NEW_POLL, common.BTN_MAIN_MENU]
     assert h.press(private(LEADER), LEADER, NewPoll().encode())[1].text == texts.ASK_QUESTION
     assert h.say(private(LEADER), LEADER, "周日包饺子来吗？")[0].text == texts.ASK_OPTION.format(n=1)
     assert h.say(private(LEADER), LEADER, "来")[0].text == texts.ASK_OPTION.format(n=2)
@@ -313,3 +314,32 @@ async def test_who_chose_what_for_a_named_poll_privately(h: Harness) -> None:
 def test_a_resident_without_a_building_is_told_why_no_polls_show(h: Harness) -> None:
     stranger = RESIDENT.__class__(11, "周女士")
     assert h.say(private(stranger), stranger, common.BTN_POLLS)[0].text == texts.NO_BUILDING
+
+
+async def test_a_poll_link_opens_the_poll_in_the_private_chat_to_vote_there(h: Harness, engine) -> None:
+    """t.me/<bot>?start=poll_1: the poll with its buttons privately; a tap there counts as in the group."""
+    await launched(h)
+    [shown] = h.say(private(RESIDENT), RESIDENT, "/start poll_1")
+    assert "周六大扫除几点开始？" in shown.text
+    assert [label for label, _ in buttons_of(shown)][:2] == ["上午9点 · 0", "下午2点 · 0"]
+    assert tap(h, RESIDENT, 0, chat=private(RESIDENT)) == texts.VOTED.format(option="上午9点")
+    [gone] = h.say(private(RESIDENT), RESIDENT, "/start poll_99")
+    assert gone.text == texts.POLL_GONE
+    h.say(GROUP_3, LEADER, "/endpoll 1")
+    [closed] = h.say(private(RESIDENT), RESIDENT, "/start poll_1")
+    assert "1 票" in closed.text and buttons_of(closed) == []
+
+
+async def test_a_guided_poll_left_for_the_menu_is_offered_again(h: Harness) -> None:
+    h.say(private(LEADER), LEADER, "/start")
+    h.press(private(LEADER), LEADER, NewPoll().encode())
+    h.say(private(LEADER), LEADER, "周六大扫除几点开始？")
+    h.say(private(LEADER), LEADER, "上午9点")
+    h.say(private(LEADER), LEADER, common.BTN_POINTS)  # off to something else mid-way
+    assert h.say(private(LEADER), LEADER, "谢谢")[0].text != texts.ASK_OPTION.format(n=2)
+    *_, offer = h.say(private(LEADER), LEADER, "/start")
+    assert offer.text == "您刚才的投票还没发完，继续吗？"
+    _toast, _edit, again = h.press(private(LEADER), LEADER, ResumeFlow().encode())
+    assert again.text == "您刚才写的投票：周六大扫除几点开始？\n" + texts.ASK_OPTION.format(n=2)
+    [more] = h.say(private(LEADER), LEADER, "下午2点")
+    assert more.text == texts.ASK_MORE_OPTIONS.format(n=2)

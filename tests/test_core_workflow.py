@@ -266,7 +266,8 @@ async def test_my_tickets_and_history(h: Harness, engine) -> None:
     h.say(STAFF_CHAT, STAFF, "/accept 1")
     [mine] = h.say(private(RESIDENT), RESIDENT, "我的报事")
     assert "#1 已受理" in mine.text
-    [(_, data)] = buttons_of(mine)
+    [(_, data), (back, _)] = buttons_of(mine)
+    assert back == texts.BTN_MAIN_MENU
     _, detail = h.press(private(RESIDENT), RESIDENT, data)
     # The reporter reads plain words: no arrows, no keyword evidence.
     assert "处理记录" in detail.text and "已受理" in detail.text

@@ -14,6 +14,7 @@ from handlers.callbacks import FAMILIES
 from handlers.feature import Feature
 from handlers.people import texts as people_texts
 from handlers.router import BUTTONS, COMMANDS, FEATURES, FLOWS, JOBS, MENU_BUTTONS
+from handlers.views import menu_key
 
 PACKAGES = sorted(m.name for m in pkgutil.iter_modules(handlers.__path__) if m.ispkg)
 
@@ -34,7 +35,7 @@ def test_the_router_dispatches_what_the_feature_declares(package: str) -> None:
         assert COMMANDS[command.name] is command
         assert command.menu is None or command.description, f"/{command.name} is listed without words"
     for button in feature.menu_buttons:
-        assert MENU_BUTTONS[button.label] is button
+        assert MENU_BUTTONS[menu_key(button.label)] is button
     for route in feature.buttons:
         assert BUTTONS[route.data] is route
     for flow in feature.flows:
@@ -59,8 +60,8 @@ def test_every_flow_a_package_starts_is_declared(package: str) -> None:
 
 
 def test_every_large_menu_button_is_answered() -> None:
-    labels = [label for row in texts.MENU_ROWS for label in row]
-    assert [label for label in labels if label not in MENU_BUTTONS] == []
+    labels = [label for rows in (texts.MENU_ROWS, texts.ELDER_ROWS) for row in rows for label in row]
+    assert [label for label in labels if menu_key(label) not in MENU_BUTTONS] == []
 
 
 def test_every_command_the_help_mentions_exists() -> None:

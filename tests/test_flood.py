@@ -78,3 +78,20 @@ def test_history_is_forgotten_once_it_limits_nothing() -> None:
     assert (flood._private, flood._held_until, len(flood._overall)) == ({}, {}, 0)
     flood.slots(now=60.0)
     assert flood._groups == {}
+
+
+def test_paid_broadcasts_go_up_to_a_thousand_a_second_and_each_group_keeps_its_limit() -> None:
+    flood = FloodControl(Limits())
+    for i in range(999):
+        assert flood.overall_wait(10.0, paid=True) == 0
+        flood.record(-1000 - i, now=10.0)
+    # Past 30 in the second a free message waits; a paid one still goes, up to the 1,000th.
+    assert flood.overall_wait(10.0) == 1.0
+    assert flood.wait_time(-5, now=10.0, paid=True) == 0
+    flood.record(-5, now=10.0)
+    assert flood.overall_wait(10.0, paid=True) == 1.0
+    assert flood.overall_wait(11.0, paid=True) == 0 and flood.overall_wait(11.0) == 0
+    # Paid or not, a group gets 20 a minute.
+    for i in range(1, 20):
+        flood.record(-5, now=11.0 + i)
+    assert flood.wait_time(-5, now=31.0, paid=True) == 39.0

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.delivery import ChatGone, RetryLater, Transient
 from bot.flood import FloodControl, Limits
-from bot.outbox import OutboxSender
+from bot.outbox import DEFERRED_MARKS, OutboxSender, Sent
 from handlers.actions import SendMessage, dump_action
 from storage.db import make_engine, session_scope, utcnow
 from storage.models import Chat, OutboxMessage
@@ -398,3 +398,25 @@ async def test_an_unexpected_error_gives_up_on_the_row_rather_than_resending_it(
     assert texts(api) == ["二"]
     first, second = rows(engine)
     assert (first.status, second.status) == ("dead", "sent") and "KeyError" in (first.last_error or "")
+
+
+async def test_what_one_update_fans_out_is_marked_row_by_row_and_its_answers_later(engine) -> None:
+    """An update's few answers sent at once wait for its worker's next transaction to be marked; a notice's
+    copies to many chats are marked as each returns, so a crash resends at most the one in flight."""
+    groups = [-100 - i for i in range(DEFERRED_MARKS + 3)]
+    for chat_id in groups:
+        queue(engine, f"通知 {chat_id}", chat_id=chat_id)
+    out = sender(engine, CollectingApi(), utcnow)
+    answers, copies = rows(engine)[:2], rows(engine)[2:]
+    for batch in (answers, copies):
+        marks: list[Sent] = []
+        until = out.claim_until()
+        with session_scope(engine) as session:
+            for row in batch:
+                session.get(OutboxMessage, row.id).claimed_until = until  # type: ignore[union-attr]
+        await out.send_claimed(batch, until, marks)
+        if batch is answers:
+            assert sorted(r.id for sent in marks for r in sent.rows) == [r.id for r in answers]
+        else:
+            assert marks == []
+    assert [r.status for r in rows(engine)] == ["pending"] * 2 + ["sent"] * len(copies)

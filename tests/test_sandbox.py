@@ -293,6 +293,33 @@ async def test_long_poll_returns_queued_message_promptly(sb: Sandbox, ptb: teleg
     assert list(message.parse_entities(["mention"]).values()) == ["@zhang_ayi"]
 
 
+async def test_a_contact_button_and_a_shared_contact_with_both_clients(
+    sb: Sandbox, ptb: telegram.Bot, aio: AioBot
+) -> None:
+    from bot.adapters import aiogram as aio_adapter
+    from bot.adapters import ptb as ptb_adapter
+    from handlers.actions import ReplyKeyboard
+
+    keyboard = ReplyKeyboard(rows=(("📱 发送我的电话",), ("不用了",)), contact_button="📱 发送我的电话")
+    await ptb.send_message(ZHANG, "请点下面的按钮", reply_markup=ptb_adapter._markup(keyboard))
+    await aio.send_message(ZHANG, "请点下面的按钮", reply_markup=aio_adapter._markup(keyboard))
+    for call in sb.calls_of("sendMessage", chat_id=ZHANG):
+        rows = call.params["reply_markup"]["keyboard"]
+        assert rows[0][0] == {"text": "📱 发送我的电话", "request_contact": True}
+        assert rows[1][0] in ("不用了", {"text": "不用了"})  # no request_contact on the other button
+    assert "  ⌨ 📱 发送我的电话 (发送电话)" in sb.render_transcript()
+
+    shared = sb.share_contact(chat_id=ZHANG, user_id=ZHANG, phone_number="8613800138000")
+    assert shared["contact"] == {"phone_number": "8613800138000", "first_name": "张阿姨", "user_id": ZHANG}
+    sb.share_contact(chat_id=ZHANG, user_id=ZHANG, of_user=0)  # a card typed in by hand
+    first, second = await ptb.get_updates(timeout=1)
+    assert first.message.contact.phone_number == "8613800138000" and first.message.contact.user_id == ZHANG
+    assert second.message.contact.user_id is None
+    (aio_update, _) = await aio.get_updates(timeout=1)
+    assert aio_update.message is not None and aio_update.message.contact is not None
+    assert aio_update.message.contact.user_id == ZHANG
+
+
 async def test_callback_query_parsed_by_both_clients(sb: Sandbox, ptb: telegram.Bot, aio: AioBot) -> None:
     sent = await ptb.send_message(STAFF, "新报事 #1", reply_markup=INLINE)
     query_id = sb.press(chat_id=STAFF, user_id=WANG, message_id=sent.message_id, data="done:1")

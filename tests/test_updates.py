@@ -15,6 +15,7 @@ from handlers.events import (
     IncomingMessage,
     Person,
     RepliedMessage,
+    SharedContact,
 )
 from storage.inbox import Arrival
 
@@ -66,6 +67,20 @@ def test_text_message_in_a_group() -> None:
     assert event == IncomingMessage(
         update_id=1000, chat=GROUP_REF, sender=ZHANG_REF, message_id=7, text="3号楼电梯坏了"
     )
+
+
+def test_a_shared_contact_carries_the_number_and_whose_it_is() -> None:
+    card = {"phone_number": "8613800138000", "first_name": "张阿姨", "user_id": 42}
+    event = to_event(message(chat=PRIVATE, contact=card))
+    assert isinstance(event, IncomingMessage)
+    assert event.contact == SharedContact(phone="8613800138000", user_id=42)
+    assert event.text == ""
+    assert "8613800138000" not in repr(event)  # the number stays out of logs and tracebacks
+    typed_in = to_event(message(chat=PRIVATE, contact={"phone_number": "110", "first_name": "某人"}))
+    assert isinstance(typed_in, IncomingMessage) and typed_in.contact == SharedContact(phone="110")
+    with pytest.raises(Unreadable):
+        to_event(message(chat=PRIVATE, contact={"first_name": "张阿姨", "user_id": 42}))
+    assert to_event(message(text="你好")).contact is None  # type: ignore[union-attr]
 
 
 def test_photo_with_caption_takes_the_largest_size() -> None:

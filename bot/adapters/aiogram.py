@@ -53,10 +53,13 @@ def _markup(
                     for row in rows
                 ]
             )
-        case actions.ReplyKeyboard(rows=rows):
+        case actions.ReplyKeyboard(rows=rows, large=large, contact_button=contact):
             return ReplyKeyboardMarkup(
-                keyboard=[[KeyboardButton(text=label) for label in row] for row in rows],
-                resize_keyboard=True,
+                keyboard=[
+                    [KeyboardButton(text=label, request_contact=label == contact or None) for label in row]
+                    for row in rows
+                ],
+                resize_keyboard=not large,
                 is_persistent=True,
             )
         case None:
@@ -97,6 +100,8 @@ class AiogramApi:
             else None
         )
         common: dict[str, Any] = {"reply_markup": _markup(action.keyboard), "reply_parameters": reply}
+        if action.paid_broadcast:  # only when asked: the parameter is what makes Telegram charge Stars
+            common["allow_paid_broadcast"] = True
         media = action.media
         if media is None:
             request = self.bot.send_message(action.chat_id, action.text, **common)

@@ -18,6 +18,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     ReplyParameters,
@@ -43,8 +44,15 @@ def _markup(
             return InlineKeyboardMarkup(
                 [[InlineKeyboardButton(b.text, callback_data=b.data, url=b.url) for b in row] for row in rows]
             )
-        case actions.ReplyKeyboard(rows=rows):
-            return ReplyKeyboardMarkup([list(row) for row in rows], resize_keyboard=True, is_persistent=True)
+        case actions.ReplyKeyboard(rows=rows, large=large, contact_button=contact):
+            return ReplyKeyboardMarkup(
+                [
+                    [KeyboardButton(label, request_contact=label == contact or None) for label in row]
+                    for row in rows
+                ],
+                resize_keyboard=not large,
+                is_persistent=True,
+            )
         case None:
             return None
     return ReplyKeyboardRemove()
@@ -81,7 +89,9 @@ class PtbApi:
         reply = (
             ReplyParameters(action.reply_to, allow_sending_without_reply=True) if action.reply_to else None
         )
-        common = {"reply_markup": _markup(action.keyboard), "reply_parameters": reply}
+        common: dict[str, Any] = {"reply_markup": _markup(action.keyboard), "reply_parameters": reply}
+        if action.paid_broadcast:  # only when asked: the parameter is what makes Telegram charge Stars
+            common["allow_paid_broadcast"] = True
         media = action.media
         if media is None:
             request = self.bot.send_message(action.chat_id, action.text, **common)

@@ -20,6 +20,7 @@ from handlers.events import (
     IncomingMessage,
     Person,
     RepliedMessage,
+    SharedContact,
 )
 from storage.inbox import Arrival
 
@@ -130,6 +131,7 @@ def _message_event(update_id: int, message: JSON, where: str) -> Event | None:
         raise Unreadable(f"{where}.photo must be an array")
     voice = _opt_obj(message, "voice", where)
     document = _document(_opt_obj(message, "document", where), f"{where}.document")
+    contact = _contact(_opt_obj(message, "contact", where), f"{where}.contact")
     replied = _opt_obj(message, "reply_to_message", where)
     reply_to = None
     if replied is not None:
@@ -150,6 +152,7 @@ def _message_event(update_id: int, message: JSON, where: str) -> Event | None:
         voice_file_id=_str(voice, "file_id", f"{where}.voice") if voice is not None else None,
         reply_to=reply_to,
         document=document,
+        contact=contact,
     )
 
 
@@ -163,6 +166,13 @@ def _document(node: JSON | None, where: str) -> Document | None:
         mime_type=_opt_str(node, "mime_type", where),
         size=_opt_int(node, "file_size", where),
     )
+
+
+def _contact(node: JSON | None, where: str) -> SharedContact | None:
+    """A shared contact's number and whose it is; the name and vCard are not read (the core needs neither)."""
+    if node is None:
+        return None
+    return SharedContact(phone=_str(node, "phone_number", where), user_id=_opt_int(node, "user_id", where))
 
 
 def _person(user: JSON, where: str) -> Person:

@@ -37,7 +37,7 @@ from handlers.owners.roll import wants_content
 from storage.db import session_scope
 from storage.inbox import claim, finish, release
 from storage.models import InboxUpdate, OutboxMessage
-from storage.outbox import enqueue, has_pending, queued_in
+from storage.outbox import chats_waiting, enqueue, queued_in
 
 log = logging.getLogger(__name__)
 
@@ -222,12 +222,8 @@ class Workers:
         for queued in rows:
             first.setdefault(queued.chat_id, queued.id or 0)
         delivered = self.sender.unmarked()
-        free = {
-            chat_id
-            for chat_id, first_id in first.items()
-            if slots.room(chat_id) > 0
-            and not has_pending(session=session, chat_id=chat_id, before=first_id, ignore=delivered)
-        }
+        roomy = {chat_id: first_id for chat_id, first_id in first.items() if slots.room(chat_id) > 0}
+        free = roomy.keys() - chats_waiting(session=session, first=roomy, ignore=delivered)
         claimed = [queued for queued in rows if queued.chat_id in free]
         for queued in claimed:
             queued.claimed_until = until

@@ -2,6 +2,7 @@
 
     POST /sandbox/message     {"chat_id", "user_id"?, "text", "reply_to"?, "first_name"?, "title"?}
     POST /sandbox/press       {"chat_id", "user_id"?, "message_id", "data" or "button"}
+    POST /sandbox/contact     {"chat_id", "user_id"?, "phone_number"?, "of_user"?}: share a contact card
     POST /sandbox/update      any update, queued as it is
     POST /sandbox/migrate     {"chat_id", "new_chat_id"?, "user_id"?}
     GET  /sandbox/calls       ?since=N: the Bot API calls the bot made
@@ -34,6 +35,7 @@ class ControlApi(UserSide, Inspection, Transcript):
     def _add_control_routes(self, app: web.Application) -> None:
         app.router.add_post("/sandbox/message", self._control_message)
         app.router.add_post("/sandbox/press", self._control_press)
+        app.router.add_post("/sandbox/contact", self._control_contact)
         app.router.add_post("/sandbox/update", self._control_update)
         app.router.add_post("/sandbox/migrate", self._control_migrate)
         app.router.add_get("/sandbox/calls", self._control_calls)
@@ -61,6 +63,20 @@ class ControlApi(UserSide, Inspection, Transcript):
                 button=body.get("button"),
             )
             return {"callback_query_id": query_id}
+
+        return await _control(request, act)
+
+    async def _control_contact(self, request: web.Request) -> web.StreamResponse:
+        def act(body: JSON) -> Any:
+            chat_id, user_id = int(body["chat_id"]), int(body.get("user_id", body["chat_id"]))
+            self._ensure_actors(chat_id, user_id, body)
+            of_user = body.get("of_user")
+            return self.share_contact(
+                chat_id=chat_id,
+                user_id=user_id,
+                phone_number=str(body["phone_number"]) if body.get("phone_number") else None,
+                of_user=None if of_user is None else int(of_user),
+            )
 
         return await _control(request, act)
 

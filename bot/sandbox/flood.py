@@ -17,6 +17,8 @@ class FloodLimits:
     group_per_window: int = 20
     group_window: float = 60.0
     global_per_second: int = 30
+    # Paid broadcasts (allow_paid_broadcast, 0.1 Star each) may go this fast overall; each chat's limit stays.
+    paid_per_second: int = 1000
     enabled: bool = True
 
 
@@ -39,14 +41,16 @@ class FloodLimiter:
             window.popleft()
         return window
 
-    def retry_after(self, chat_id: int) -> int | None:
-        """Whole seconds until a message to chat_id would be allowed, or None if it is allowed now."""
+    def retry_after(self, chat_id: int, *, paid: bool = False) -> int | None:
+        """Whole seconds until a message to chat_id would be allowed, or None if it is allowed now.
+        A paid broadcast counts against the higher overall limit; every message sent counts in both."""
         if not self.limits.enabled:
             return None
         now, waits = self.clock(), [0.0]
         overall = self._prune(self._overall, now - 1.0)
-        if len(overall) >= self.limits.global_per_second:
-            waits.append(overall[0] + 1.0 - now)
+        limit = self.limits.paid_per_second if paid else self.limits.global_per_second
+        if len(overall) >= limit:
+            waits.append(overall[len(overall) - limit] + 1.0 - now)
         if chat_id < 0:
             group = self._prune(self._groups.setdefault(chat_id, deque()), now - self.limits.group_window)
             if len(group) >= self.limits.group_per_window:

@@ -160,7 +160,8 @@ class Sandbox(ControlApi, BotApi):
             return await self._get_updates(params, token)
         chat_id = params.get("chat_id")
         limited = name.startswith("send") and name != "sendChatAction" and isinstance(chat_id, int)
-        if limited and (wait := self._limiter.retry_after(chat_id)):
+        paid = params.get("allow_paid_broadcast") in (True, "true", "True", "1", 1)
+        if limited and (wait := self._limiter.retry_after(chat_id, paid=paid)):
             raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
         result = handler(params)
         if limited:

@@ -80,6 +80,8 @@ def _content(message: JSON) -> str:
         parts.append(f"[语音 {message['voice'].get('duration', 0)}秒]")
     if "document" in message:
         parts.append(f"[文件 {message['document'].get('file_name', '')}]")
+    if "contact" in message:
+        parts.append(f"[名片 {message['contact'].get('phone_number', '')}]")
     if text := message.get("text") or message.get("caption"):
         parts.append(str(text))
     return " ".join(parts)
@@ -103,12 +105,17 @@ def _markup_lines(markup: JSON | None) -> Iterator[str]:
     for row in markup.get("inline_keyboard", []):
         yield "  " + " ".join(f"[{b.get('text', '')}{' ↗' if 'url' in b else ''}]" for b in row)
     for index, row in enumerate(markup.get("keyboard", [])):
-        labels = [b if isinstance(b, str) else str(b.get("text", "")) for b in row]
+        labels = [b if isinstance(b, str) else _key_label(b) for b in row]
         yield ("  ⌨ " if index == 0 else "    ") + " | ".join(labels)
     if markup.get("remove_keyboard"):
         yield "  ⌨ (收起键盘)"
     if markup.get("force_reply"):
         yield "  ↩ (请求回复)"
+
+
+def _key_label(button: JSON) -> str:
+    """A reply-keyboard button as shown: its text, and whether pressing it sends the user's phone."""
+    return str(button.get("text", "")) + (" (发送电话)" if button.get("request_contact") else "")
 
 
 def _button_label(message: JSON, data: str) -> str:

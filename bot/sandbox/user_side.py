@@ -134,6 +134,26 @@ class UserSide(UpdateQueue):
                 content["caption_entities"] = found
         return self._user_message(chat_id, user_id, reply_to, content)
 
+    def share_contact(
+        self,
+        *,
+        chat_id: int,
+        user_id: int,
+        phone_number: str | None = None,
+        of_user: int | None = None,
+    ) -> JSON:
+        """A user taps a request-contact keyboard button (or attaches a contact card): a `contact` message.
+
+        By default the card is their own, with a made-up number when none is given; `of_user` sends someone
+        else's card, as anyone may from their address book (0: a card with no Telegram account behind it)."""
+        owner = user_id if of_user is None else of_user
+        card: JSON = {"phone_number": phone_number or f"86138{owner % 10**8:08d}"}
+        if owner:
+            card |= {"first_name": self._user(owner).data["first_name"], "user_id": owner}
+        else:
+            card["first_name"] = "?"
+        return self._user_message(chat_id, user_id, None, {"contact": card})
+
     def press(
         self,
         *,

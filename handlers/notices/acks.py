@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.actions import Action, AnswerButton, Button, InlineKeyboard, SendMessage
+from handlers.actions import Action, AnswerButton, Button, InlineKeyboard, Media, SendMessage
 from handlers.context import Ctx
 from handlers.events import ButtonPress, IncomingMessage
 from handlers.notices import delivery, texts
 from handlers.notices.buttons import Acknowledge, RemindAcks
+from handlers.notices.scheduled import CAPTION_LIMIT, utf16_length
+from handlers.owners.views import chunks
 from handlers.parsing import first_int
-from handlers.views import building_name, display_name, snippet
+from handlers.views import building_name, display_name, local_time, snippet
 from storage import notices as store
 from storage.models import Notice, NoticeAudience, NoticeStatus, Role, User
 from storage.people import get_building, member_buildings, staff_members, users_by_ids
@@ -89,7 +91,7 @@ def _names(people: list[User]) -> str:
     return texts.NAME_SEPARATOR.join(names) + (texts.ACKS_MORE.format(n=len(people)) if more > 0 else "")
 
 
-def report(ctx: Ctx, notice: Notice) -> tuple[str, InlineKeyboard | None]:
+def report(ctx: Ctx, notice: Notice) -> tuple[list[str], InlineKeyboard | None]:
     assert notice.id is not None
     counts = store.ack_counts(session=ctx.session, notice_id=notice.id)
     acked = store.acked_users(session=ctx.session, notice_id=notice.id)
@@ -100,7 +102,8 @@ def report(ctx: Ctx, notice: Notice) -> tuple[str, InlineKeyboard | None]:
         missing = _not_acked(ctx, notice, building_id, acked)
         lines.append(texts.ACKS_MISSING.format(names=_names(missing)) if missing else texts.ACKS_ALL_DONE)
     keyboard = InlineKeyboard(rows=((Button(text=texts.BTN_REMIND, data=RemindAcks(notice.id).encode()),),))
-    return "\n".join(lines), keyboard
+    # A notice to every group lists hundreds of buildings: several messages under Telegram's length limit.
+    return chunks(lines[0], lines[1:]), keyboard
 
 
 def _find(ctx: Ctx, args: str) -> Notice | str:
@@ -112,6 +115,8 @@ def _find(ctx: Ctx, args: str) -> Notice | str:
     notice = store.get_notice(session=ctx.session, notice_id=found[0])
     if notice is None:
         return texts.ACKS_NOT_FOUND.format(number=found[0])
+    if notice.status == NoticeStatus.SCHEDULED and notice.send_at is not None:
+        return texts.ACKS_SCHEDULED.format(number=notice.id, when=local_time(notice.send_at, ctx.config.tz))
     if leader_building is not None and not _reached(ctx, notice):
         return texts.ACKS_NOT_YOURS.format(number=notice.id)
     return notice
@@ -128,7 +133,8 @@ def acks_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:
         return reply(notice)
     if not notice.ask_ack:
         return reply(texts.ACKS_NO_ACK.format(number=notice.id))
-    return reply(*report(ctx, notice))
+    parts, keyboard = report(ctx, notice)
+    return [*(action for part in parts[:-1] for action in reply(part)), *reply(parts[-1], keyboard)]
 
 
 def remind(ctx: Ctx, press: ButtonPress, data: RemindAcks) -> list[Action]:
@@ -150,12 +156,18 @@ def remind(ctx: Ctx, press: ButtonPress, data: RemindAcks) -> list[Action]:
     ctx.session.add(notice)
     acked = store.acked_users(session=ctx.session, notice_id=notice.id)
     text = texts.REMINDER.format(message=delivery.message_text(notice.text, notice.ask_ack))
+    # The photo or file goes with the reminder while the longer text still fits its caption.
+    media = None
+    if notice.media_kind and notice.media_file_id and utf16_length(text) <= CAPTION_LIMIT:
+        media = Media(kind=notice.media_kind, file_id=notice.media_file_id)  # type: ignore[arg-type]
     told: set[int] = set()
     for building_id in buildings:
         for person in _not_acked(ctx, notice, building_id, acked):
             if person.private_chat_open and person.id not in told:
                 ctx.later(
-                    SendMessage(chat_id=person.id, text=text, keyboard=delivery.ack_keyboard(notice.id))
+                    SendMessage(
+                        chat_id=person.id, text=text, media=media, keyboard=delivery.ack_keyboard(notice.id)
+                    )
                 )
                 told.add(person.id)
     return toast(texts.REMIND_SENT.format(n=len(told)) if told else texts.REMIND_NOBODY)

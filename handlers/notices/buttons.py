@@ -32,7 +32,7 @@ class NoticeBuilding(ButtonData):
 @button("no")
 @dataclass(frozen=True)
 class NoticeOption(ButtonData):
-    option: str  # pin | ack (toggle) | preview
+    option: str  # pin | ack (toggle) | when | now (定时发送 or not) | skip (no photo or file) | preview
 
 
 @button("nc")

@@ -1,9 +1,10 @@
 """A notice on its way: one outbox row per target chat (each recorded as a delivery), the sender's progress
 message edited by a clock job from those rows' states, the summary, and withdrawing.
 
-The outbox does the pacing (≤ 30 messages/s overall, ≤ 20/minute per group, a 429 holds only its chat, a
-403 marks the row dead and the chat inactive) and the crash safety: every row commits with the notice, so
-a restart finishes it with nothing lost or doubled.
+The outbox does the pacing (≤ 30 messages/s overall, or ≤ 1,000/s as paid broadcasts with
+LINLI_PAID_BROADCAST; ≤ 20/minute per group; a 429 holds only its chat, a 403 marks the row dead and the
+chat inactive) and the crash safety: every row commits with the notice, so a restart finishes it with
+nothing lost or doubled.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from handlers.actions import Button, DeleteMessage, EditMessage, InlineKeyboard, SendMessage, dump_action
+from handlers.actions import (
+    Button,
+    DeleteMessage,
+    EditMessage,
+    InlineKeyboard,
+    Media,
+    SendMessage,
+    dump_action,
+)
 from handlers.context import Scope
 from handlers.notices import texts
 from handlers.notices.buttons import Acknowledge
@@ -21,6 +30,8 @@ from storage.models import Notice, NoticeAudience, NoticeDelivery, NoticeDeliver
 from storage.outbox import enqueue
 
 OVERALL_PER_SECOND = 30  # the outbox's limits (bot/flood.py), for the estimate
+PAID_PER_SECOND = 1000  # ... with LINLI_PAID_BROADCAST on
+STARS_PER_TEN_COPIES = 1  # Telegram charges 0.1 Star for each paid broadcast message
 GROUP_PER_WINDOW, GROUP_WINDOW = 20, 60
 # A copy in flight when its notice was withdrawn may still be marked sent by its sender (its claim lasts
 # 10 s): withdrawn notices are watched this long, and such a copy is deleted too.
@@ -56,45 +67,36 @@ def targets(scope: Scope, audience: str, building_ids: list[int]) -> list[Target
     ]
 
 
-def fan_out(
-    scope: Scope,
-    *,
-    creator_id: int,
-    text: str,
-    audience: str,
-    building_ids: list[int],
-    pin: bool,
-    ask_ack: bool,
-    progress_chat_id: int,
-    progress_message_id: int,
-) -> tuple[Notice, str]:
-    """Create the notice and queue a copy to every target; returns it and the first progress line."""
-    notice = store.create_notice(
-        session=scope.session,
-        creator_id=creator_id,
-        text=text,
-        audience=audience,
-        building_ids=building_ids,
-        pin=pin,
-        ask_ack=ask_ack,
-        progress_chat_id=progress_chat_id,
-        progress_message_id=progress_message_id,
-        now=scope.now,
-    )
+def queue_copies(scope: Scope, notice: Notice) -> str:
+    """Queue a copy of the stored notice to every target it has now; returns the first progress line.
+
+    Targets are looked up at sending time, so a scheduled notice reaches the groups bound by then. A photo
+    or document goes with the text as its caption.
+    """
     assert notice.id is not None
-    body = message_text(text, ask_ack)
-    keyboard = ack_keyboard(notice.id) if ask_ack else None
-    # Private copies (leaders) are never pinned: pinning is for the groups.
+    body = message_text(notice.text, notice.ask_ack)
+    keyboard = ack_keyboard(notice.id) if notice.ask_ack else None
+    media = (
+        Media(kind=notice.media_kind, file_id=notice.media_file_id)  # type: ignore[arg-type]
+        if notice.media_kind and notice.media_file_id
+        else None
+    )
     queued = [
         (
             target,
             scope.later(
                 SendMessage(
-                    chat_id=target.chat_id, text=body, keyboard=keyboard, pin=pin and target.chat_id < 0
+                    chat_id=target.chat_id,
+                    text=body,
+                    keyboard=keyboard,
+                    media=media,
+                    # Private copies (leaders) are never pinned: pinning is for the groups.
+                    pin=notice.pin and target.chat_id < 0,
+                    paid_broadcast=scope.config.paid_broadcast,
                 )
             ),
         )
-        for target in targets(scope, audience, building_ids)
+        for target in targets(scope, notice.audience, list(notice.building_ids))
     ]
     scope.session.flush()  # one flush gives every row its id
     for target, row in queued:
@@ -111,7 +113,12 @@ def fan_out(
     line = progress_text(scope, notice)
     notice.progress_text = line
     scope.session.add(notice)
-    return notice, line
+    return line
+
+
+def paid_cost(copies: int) -> int:
+    """Stars a paid broadcast of this many copies costs, rounded up (Telegram: 0.1 Star a message)."""
+    return -(-copies * STARS_PER_TEN_COPIES // 10)
 
 
 def estimate_seconds(scope: Scope, notice: Notice) -> int:
@@ -120,7 +127,8 @@ def estimate_seconds(scope: Scope, notice: Notice) -> int:
     overall, per_chat, latest = store.queue_ahead(session=scope.session, notice_id=notice.id)
     if not overall:
         return 0
-    waits = [math.ceil(overall / OVERALL_PER_SECOND)]
+    rate = PAID_PER_SECOND if scope.config.paid_broadcast else OVERALL_PER_SECOND
+    waits = [math.ceil(overall / rate)]
     waits += [(n - 1) // GROUP_PER_WINDOW * GROUP_WINDOW for n in per_chat.values() if n > 0]
     if latest is not None:
         waits.append(math.ceil((latest - scope.now).total_seconds()))

@@ -1,5 +1,7 @@
 """`/notices`: recent notices with their delivery and acknowledgement counts, each with 撤回 → a
-confirmation → every copy sent deleted and every copy not yet sent cancelled."""
+confirmation → every copy sent deleted and every copy not yet sent cancelled. A scheduled notice shows as
+待发送 with its time, and 取消 on it means it never goes out. A leader (LINLI_LEADER_NOTICES) sees and
+withdraws only their own notices."""
 
 from __future__ import annotations
 
@@ -28,6 +30,13 @@ def _where(ctx: Ctx, notice: Notice) -> str:
 
 def _line(ctx: Ctx, notice: Notice) -> str:
     assert notice.id is not None
+    if notice.status == NoticeStatus.SCHEDULED and notice.send_at is not None:
+        return texts.NOTICES_LINE_SCHEDULED.format(
+            number=notice.id,
+            when=local_time(notice.send_at, ctx.config.tz),
+            snippet=snippet(notice.text),
+            where=_where(ctx, notice),
+        )
     counts = store.delivery_counts(session=ctx.session, notice_id=notice.id)
     status = {NoticeStatus.SENDING: texts.STATUS_SENDING, NoticeStatus.WITHDRAWN: texts.STATUS_WITHDRAWN}
     sent = counts[NoticeDeliveryState.SENT] + counts[NoticeDeliveryState.DELETED]
@@ -44,12 +53,18 @@ def _line(ctx: Ctx, notice: Notice) -> str:
 
 
 def notices_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:
-    recent = store.recent_notices(session=ctx.session, limit=SHOWN)
+    mine = None if ctx.is_staff else ctx.user.id
+    recent = store.recent_notices(session=ctx.session, limit=SHOWN, creator_id=mine)
     if not recent:
         return [SendMessage(chat_id=msg.chat.id, text=texts.NOTICES_NONE, reply_to=msg.message_id)]
     lines = [texts.NOTICES_TITLE, *(_line(ctx, n) for n in recent)]
     buttons = [
-        Button(text=texts.BTN_WITHDRAW.format(number=n.id), data=WithdrawNotice(n.id).encode())
+        Button(
+            text=(
+                texts.BTN_CANCEL_SCHEDULED if n.status == NoticeStatus.SCHEDULED else texts.BTN_WITHDRAW
+            ).format(number=n.id),
+            data=WithdrawNotice(n.id).encode(),
+        )
         for n in recent
         if n.id is not None and n.status != NoticeStatus.WITHDRAWN
     ]
@@ -59,12 +74,20 @@ def notices_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:
     ]
 
 
+def _not_theirs(ctx: Ctx, press: ButtonPress, notice: Notice | None, number: int) -> list[Action] | None:
+    """None when the presser may withdraw the notice: staff any, a leader their own."""
+    if notice is None:
+        return [AnswerButton(callback_id=press.callback_id, text=texts.ACKS_NOT_FOUND.format(number=number))]
+    if not ctx.is_staff and notice.creator_id != ctx.user.id:
+        return [AnswerButton(callback_id=press.callback_id, text=texts.NOT_YOUR_NOTICE, alert=True)]
+    return None
+
+
 def ask_withdraw(ctx: Ctx, press: ButtonPress, data: WithdrawNotice) -> list[Action]:
     notice = store.get_notice(session=ctx.session, notice_id=data.notice)
-    if notice is None:
-        return [
-            AnswerButton(callback_id=press.callback_id, text=texts.ACKS_NOT_FOUND.format(number=data.notice))
-        ]
+    if (refused := _not_theirs(ctx, press, notice, data.notice)) is not None:
+        return refused
+    assert notice is not None
     if notice.status == NoticeStatus.WITHDRAWN:
         return [
             AnswerButton(callback_id=press.callback_id, text=texts.ALREADY_WITHDRAWN.format(number=notice.id))
@@ -77,7 +100,10 @@ def ask_withdraw(ctx: Ctx, press: ButtonPress, data: WithdrawNotice) -> list[Act
             ),
         )
     )
-    text = texts.CONFIRM_WITHDRAW.format(number=notice.id, snippet=snippet(notice.text))
+    question = (
+        texts.CONFIRM_CANCEL_SCHEDULED if notice.status == NoticeStatus.SCHEDULED else texts.CONFIRM_WITHDRAW
+    )
+    text = question.format(number=notice.id, snippet=snippet(notice.text))
     return [
         AnswerButton(callback_id=press.callback_id),
         SendMessage(chat_id=press.chat.id, text=text, keyboard=keyboard),
@@ -86,10 +112,16 @@ def ask_withdraw(ctx: Ctx, press: ButtonPress, data: WithdrawNotice) -> list[Act
 
 def confirm_withdraw(ctx: Ctx, press: ButtonPress, data: ConfirmWithdraw) -> list[Action]:
     notice = store.get_notice(session=ctx.session, notice_id=data.notice, for_update=True)
-    if notice is None:
-        return [
-            AnswerButton(callback_id=press.callback_id, text=texts.ACKS_NOT_FOUND.format(number=data.notice))
-        ]
+    if (refused := _not_theirs(ctx, press, notice, data.notice)) is not None:
+        return refused
+    assert notice is not None
+    # Still waiting for its time: cancelled with a conditional UPDATE, so the clock job that might be
+    # claiming it at this moment either finds it cancelled or has already queued it (withdrawn below).
+    if notice.status == NoticeStatus.SCHEDULED and store.cancel_scheduled(
+        session=ctx.session, notice_id=data.notice, now=ctx.now
+    ):
+        return answer_and_edit(press, texts.CANCELLED_SCHEDULED.format(number=data.notice))
+    ctx.session.refresh(notice)
     if notice.status == NoticeStatus.WITHDRAWN:
         return answer_and_edit(press, texts.ALREADY_WITHDRAWN.format(number=notice.id))
     deleted, cancelled = delivery.withdraw(ctx, notice)

@@ -22,6 +22,8 @@ USAGE = (
     "或：/notice 3号楼 5号楼 | 通知内容（只发这几栋楼的群）\n"
     "或：/notice 楼栋长 | 通知内容（只私信楼栋长）\n"
     "前面可加「置顶」（在每个群置顶）或「不要回执」（不带「收到」按钮），如 /notice 置顶 全部 | …\n"
+    "前面加「定时 明天 8:00」就到时再发，如 /notice 定时 12-03 08:30 全部 | …\n"
+    "要带照片，把这一行写在照片的说明里发来。\n"
     "只发 /notice 就一步一步来。"
 )
 UNKNOWN_BUILDING = "没有找到楼栋：{names}"
@@ -30,7 +32,10 @@ NO_TARGETS = "没有可以发送的群（楼栋还没有绑定群，或楼栋长
 
 # --- the guided flow
 ASK_TEXT = "请发来通知的内容（文字）。"
-TEXT_ONLY = "暂时只能发文字通知，请发来文字内容。"
+# A notice left for the menu and taken up again.
+NOTICE_NOUN = "通知"
+DRAFT_SO_FAR = "您刚才写的通知：{text}"
+TEXT_ONLY = "请先发来通知的文字，照片或文件下一步再发。"
 ASK_TARGETS = "发给谁？可以点「全部」，或选几栋楼后点「下一步」，或「只发楼栋长」。"
 BTN_ALL = "全部"
 BTN_LEADERS = "只发楼栋长"
@@ -54,6 +59,7 @@ WHERE_GROUPS = "将发到 {n} 个群"
 WHERE_LEADERS = "将私信 {n} 位楼栋长"
 OPTION_PIN = " · 置顶"
 OPTION_NO_ACK = " · 不要求回执"
+PREVIEW_PAID = "\n付费广播（更快送达）：预计花费 {stars} 星"  # LINLI_PAID_BROADCAST: 0.1 Star a copy
 BTN_CONFIRM = "确认发送"
 
 # --- the notice as residents see it
@@ -102,3 +108,53 @@ BTN_KEEP = "不撤回"
 KEPT = "好的，通知 #{number} 没有撤回。"
 WITHDRAWN = "通知 #{number} 已撤回：删除 {deleted} 条，取消未发出的 {cancelled} 条。"
 ALREADY_WITHDRAWN = "通知 #{number} 已经撤回过了。"
+
+# --- the 📢 通知 menu button, for residents
+MENU_TITLE = "最近的通知："
+MENU_LINE = "{i}. {when} {snippet}"
+MENU_NONE = "最近没有通知，有新通知会发到楼栋群里。"
+MENU_NO_BUILDING = "还不知道您住哪栋楼，所以看不到楼栋的通知。\n在楼栋群里说句话，我就知道了。"
+MENU_ACK_HINT = "看过的请点「收到」。"
+BTN_ACK_ONE = "收到 第{i}条"
+MEDIA_MARK = {"photo": "🖼", "document": "📎"}
+
+# --- a photo or a file with the notice
+ASK_MEDIA = "可以再发一张照片或一个文件，不需要就点「跳过」。"
+BTN_SKIP = "跳过"
+WORDS_SKIP = ("跳过", "不需要", "不用")
+MEDIA_ONLY = "请发一张照片或一个文件，不需要就点「跳过」。"
+CAPTION_TOO_LONG = "带照片或文件时，文字最多 {limit} 字。请点「跳过」，或重新发 /notice。"
+OPTION_PHOTO = " · 附照片"
+OPTION_DOCUMENT = " · 附文件"
+
+# --- 定时发送
+WORD_LATER = "定时"
+BTN_LATER = "⏰ 定时发送"
+BTN_LATER_SET = "⏰ {when} 发送"
+BTN_NOW = "改为立即发送"
+ASK_WHEN = "几点发？如「明天 8:00」「12-03 08:30」或「8:00」。"
+WHEN_UNCLEAR = "没看懂这个时间，请写成「明天 8:00」「12-03 08:30」或「8:00」。"
+WHEN_PAST = "这个时间已经过去了，请写一个以后的时间。"
+WHEN_TOO_FAR = "最多只能定在一年以内。"
+PREVIEW_WHEN = "\n定时：{when} 发出"
+SCHEDULED = "⏰ 通知 #{number} 已定好，{when} 发出。\n发出后这里会显示进度，发出前可用 /notices 取消。"
+# The words of a time: 今天 / 明天 / 后天, 12月3日, 8点半, 8点30分.
+DAY_WORDS = {"今天": 0, "明天": 1, "后天": 2}
+MONTH_MARK = "月"
+DAY_MARKS = ("日", "号")
+HOUR_HALF = "点半"
+HOUR_MARK = "点"
+MINUTE_MARK = "分"
+COLON_WIDE = "："
+
+# --- building leaders (LINLI_LEADER_NOTICES)
+LEADER_OWN_ONLY = "楼栋长只能给自己的楼栋发通知。"
+LEADER_USAGE = "用法：/notice 通知内容（发到本楼的群）\n只发 /notice 就一步一步来。"
+
+# --- /notices: scheduled ones
+NOTICES_LINE_SCHEDULED = "#{number} 待发送 {when} {snippet}\n  {where}"
+BTN_CANCEL_SCHEDULED = "取消 #{number}"
+CONFIRM_CANCEL_SCHEDULED = "确定取消定时通知 #{number}（{snippet}）？它还没有发出。"
+CANCELLED_SCHEDULED = "定时通知 #{number} 已取消，不会发出。"
+NOT_YOUR_NOTICE = "这条通知不是您发的。"
+ACKS_SCHEDULED = "通知 #{number} 还没有发出（定时 {when}）。"

@@ -257,7 +257,9 @@ def roll_step(ctx: Ctx, msg: IncomingMessage, state: ConversationState) -> list[
     building = get_building(session=ctx.session, building_id=state.data.get("building"))
     if building is None:
         ctx.forget_state()
-        return [SendMessage(chat_id=msg.chat.id, text=texts.ROLL_USAGE, keyboard=common_views.main_menu())]
+        return [
+            SendMessage(chat_id=msg.chat.id, text=texts.ROLL_USAGE, keyboard=common_views.main_menu(ctx.user))
+        ]
     if msg.text.strip() == texts.BTN_DONE:
         ctx.forget_state()
         households, owners, area = _summary(ctx, building)
@@ -268,7 +270,7 @@ def roll_step(ctx: Ctx, msg: IncomingMessage, state: ConversationState) -> list[
             if households
             else texts.ROLL_NOTHING.format(building=building.name)
         )
-        return [SendMessage(chat_id=msg.chat.id, text=text, keyboard=common_views.main_menu())]
+        return [SendMessage(chat_id=msg.chat.id, text=text, keyboard=common_views.main_menu(ctx.user))]
     if msg.document is not None:
         said = _import_document(ctx, building, msg.document)
     else:

@@ -142,7 +142,7 @@ VOTE_HOW = (
     "每户一票，按房屋面积计算。只有认领了房屋的业主能投，截止前可以改。\n"
     "还没认领？私聊我发 /claim 认领码（认领码找物业要）。"
 )
-VOTE_ENDED = "🔒 已结束，{verdict}（每一项数字和校验码见结果消息）"
+VOTE_ENDED = "🔒 已结束，{verdict}（票数和校验码请看结果那条消息）"
 BTN_YES = "同意"
 BTN_NO = "反对"
 BTN_ABSTAIN = "弃权"
@@ -151,7 +151,7 @@ BTN_ABSTAIN = "弃权"
 VOTED_ONE = "已记录：{choice}（{label}，{area}㎡）"
 VOTED_MANY = "已记录：{choice}（{n} 户，共 {area}㎡）"
 VOTED_SAME = "您已经投过：{choice}"
-NOT_OWNER = "只有认领了这次表决房屋的业主能投。请私聊我发 /claim 认领码。"
+NOT_OWNER = "这次表决只有认领了房屋的业主能投。请私聊我发 /claim 认领码。"
 VOTE_CLOSED = "这次业主表决已经结束了。"
 VOTE_GONE = "找不到这次业主表决。"
 
@@ -199,7 +199,7 @@ REASON_AGREE_OWNERS_ORDINARY = "同意的人数没有超过参与人数的一半
 REASON_AGREE_AREA_SPECIAL = "同意的面积不到参与面积的四分之三"
 REASON_AGREE_OWNERS_SPECIAL = "同意的人数不到参与人数的四分之三"
 HASH_LINE = "校验码：{hash}"
-HASH_HOW = "这份记录的每一票都连成了一条校验链。想核对记录有没有被改过，可以请物业运行 linli vote verify {number}，看校验码是否一样。"
+HASH_HOW = "每一票都记了下来，改了任何一票，校验码就会变。想知道记录有没有被改过，可以请物业核对表决 #{number} 的校验码。"
 
 # --- closing
 END_USAGE = "用法：/end_owner_vote 编号"

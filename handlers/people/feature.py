@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from handlers import texts as common
-from handlers.feature import ADMIN, STAFF, Audience, Command, Feature, MenuButton
-from handlers.people import menu, roles, texts
+from handlers.feature import ADMIN, STAFF, Audience, Command, Feature, MenuButton, OnButton
+from handlers.people import buttons, menu, roles, texts
 
 FEATURE = Feature(
     name="people",
@@ -20,6 +20,13 @@ FEATURE = Feature(
     ),
     menu_buttons=(
         MenuButton(common.BTN_HELP, menu.help_text),
+        MenuButton(common.BTN_ELDER, menu.elder_mode),
+        MenuButton(common.BTN_MAIN_MENU, menu.back_to_menu),
         MenuButton(common.BTN_PRIVATE_NOTICES, menu.toggle_private_notices),
+    ),
+    buttons=(
+        OnButton(buttons.ElderMode, menu.switch_elder_mode),
+        OnButton(buttons.PrivateNotices, menu.switch_private_notices),
+        OnButton(buttons.MainMenu, menu.back_to_menu_button),
     ),
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.actions import Action, SendMessage
+from handlers import texts as common
+from handlers.actions import Action, Button, InlineKeyboard, SendMessage
 from handlers.context import Ctx
 from handlers.events import IncomingMessage
 from handlers.people import texts
@@ -59,4 +60,12 @@ def bind(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:
         return _reply(msg, texts.BIND_USAGE)
     building = get_or_create_building(session=ctx.session, name=name, now=ctx.now)
     bind_chat(session=ctx.session, chat=ctx.chat, building=building)
-    return _reply(msg, texts.BIND_DONE.format(building=building.name))
+    # The welcome stays on top of the group: how to report here, and one tap to the private chat.
+    open_private = Button(text=texts.BTN_WELCOME, url=common.REPORT_LINK.format(bot=ctx.config.bot_username))
+    welcome = SendMessage(
+        chat_id=msg.chat.id,
+        text=texts.BIND_DONE.format(building=building.name),
+        keyboard=InlineKeyboard(rows=((open_private,),)),
+        pin=True,
+    )
+    return [welcome]

@@ -29,7 +29,10 @@ FEATURE = Feature(
             description=texts.CMD_POINTS_REVIEW,
         ),
     ),
-    menu_buttons=(MenuButton(common.BTN_POINTS, asking.my_points),),
+    menu_buttons=(
+        MenuButton(common.BTN_POINTS, asking.my_points),
+        MenuButton(common.BTN_ELDER_POINTS, asking.my_points),
+    ),
     buttons=(
         OnButton(buttons.Details, asking.details_button),
         OnButton(buttons.ToggleRankName, asking.toggle_rank_name),

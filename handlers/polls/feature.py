@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers import texts as common
-from handlers.feature import STAFF, Audience, Command, Feature, Flow, Job, MenuButton, OnButton
+from handlers.feature import STAFF, Audience, Command, Feature, Flow, Job, Link, MenuButton, OnButton
 from handlers.polls import buttons, closing, guided, launching, texts, viewing, voting
 
 FEATURE = Feature(
@@ -17,6 +17,7 @@ FEATURE = Feature(
         ),
     ),
     menu_buttons=(MenuButton(common.BTN_POLLS, viewing.polls_menu),),
+    links=(Link("poll", viewing.open_poll),),
     buttons=(
         OnButton(buttons.Vote, voting.vote),
         OnButton(buttons.RemindVoters, closing.remind_voters),
@@ -29,7 +30,7 @@ FEATURE = Feature(
         OnButton(buttons.ConfirmPoll, guided.confirm),
         OnButton(buttons.CancelPoll, guided.cancel),
     ),
-    flows=(Flow(launching.FLOW, guided.step),),
+    flows=(Flow(launching.FLOW, guided.step, noun=texts.POLL_NOUN, ask=guided.ask_again, kept=guided.kept),),
     jobs=(
         Job("refresh_polls", voting.refresh_stale),
         Job("close_polls", closing.close_due),

@@ -67,7 +67,7 @@ def step(ctx: Ctx, msg: IncomingMessage, state: ConversationState) -> list[Actio
     words = msg.text.strip()
     if words == common.BTN_CANCEL:
         ctx.forget_state()
-        return [SendMessage(chat_id=msg.chat.id, text=texts.FLOW_CANCELLED, keyboard=main_menu())]
+        return [SendMessage(chat_id=msg.chat.id, text=texts.FLOW_CANCELLED, keyboard=main_menu(ctx.user))]
     data = dict(state.data)
     if state.step == "question":
         if not words or len(words) > QUESTION_LIMIT:
@@ -92,13 +92,47 @@ def step(ctx: Ctx, msg: IncomingMessage, state: ConversationState) -> list[Actio
         _save(ctx, msg.chat.id, "options", data)
         if len(options) < MIN_OPTIONS:
             return [SendMessage(chat_id=msg.chat.id, text=texts.ASK_OPTION.format(n=len(options) + 1))]
-        done = _keyboard(Button(text=texts.BTN_OPTIONS_DONE, data=OptionsDone().encode()))
-        return [
-            SendMessage(
-                chat_id=msg.chat.id, text=texts.ASK_MORE_OPTIONS.format(n=len(options)), keyboard=done
-            )
-        ]
+        return [_ask_option(msg.chat.id, options)]
     return [SendMessage(chat_id=msg.chat.id, text=texts.FLOW_STALE)]
+
+
+def _ask_option(chat_id: int, options: list[str], said: str = "") -> SendMessage:
+    """The next option: typed, or 选项写完了 once there are enough."""
+    if len(options) < MIN_OPTIONS:
+        return SendMessage(chat_id=chat_id, text=said + texts.ASK_OPTION.format(n=len(options) + 1))
+    done = _keyboard(Button(text=texts.BTN_OPTIONS_DONE, data=OptionsDone().encode()))
+    return SendMessage(
+        chat_id=chat_id, text=said + texts.ASK_MORE_OPTIONS.format(n=len(options)), keyboard=done
+    )
+
+
+def kept(state: ConversationState) -> bool:
+    """A guided poll is worth keeping once its question is written."""
+    return bool(state.data.get("question"))
+
+
+def ask_again(ctx: Ctx, chat_id: int, state: ConversationState) -> list[Action]:
+    """继续 a paused 发起投票: what is written so far, and the waiting step's question again."""
+    draft = {key: value for key, value in state.data.items() if not key.startswith("_")}
+    said = texts.DRAFT_SO_FAR.format(question=draft.get("question", "")) + "\n"
+    match state.step:
+        case "options":
+            return [_ask_option(chat_id, list(draft.get("options", [])), said)]  # type: ignore[call-overload]
+        case "kind":
+            ask = _ask_kind(chat_id)
+            return [ask.model_copy(update={"text": said + ask.text})]
+        case "anonymity":
+            return [SendMessage(chat_id=chat_id, text=said + texts.ASK_NAMED, keyboard=_named_keyboard())]
+        case "duration":
+            return [
+                SendMessage(chat_id=chat_id, text=said + texts.ASK_DURATION, keyboard=_duration_keyboard())
+            ]
+        case "building":
+            return building_question(ctx, chat_id, Draft.load(draft))
+        case "confirm":
+            text, keyboard = _preview_of(ctx, draft)
+            return [SendMessage(chat_id=chat_id, text=text, keyboard=keyboard)]
+    return begin(ctx, chat_id)
 
 
 def _ask_kind(chat_id: int) -> SendMessage:
@@ -127,11 +161,20 @@ def kind(ctx: Ctx, press: ButtonPress, data: Kind) -> list[Action]:
         return _stale(press)
     draft["max_choices"] = len(draft["options"]) if data.multiple else 1  # type: ignore[arg-type]
     _save(ctx, press.chat.id, "anonymity", draft)
-    keyboard = _keyboard(
+    return answer_and_edit(press, texts.ASK_NAMED, _named_keyboard())
+
+
+def _named_keyboard() -> InlineKeyboard:
+    return _keyboard(
         Button(text=texts.BTN_NAMED, data=Anonymity(0).encode()),
         Button(text=texts.BTN_ANONYMOUS, data=Anonymity(1).encode()),
     )
-    return answer_and_edit(press, texts.ASK_NAMED, keyboard)
+
+
+def _duration_keyboard() -> InlineKeyboard:
+    return _keyboard(
+        *(Button(text=label, data=Duration(seconds).encode()) for label, seconds in texts.DURATION_CHOICES)
+    )
 
 
 def anonymity(ctx: Ctx, press: ButtonPress, data: Anonymity) -> list[Action]:
@@ -140,10 +183,7 @@ def anonymity(ctx: Ctx, press: ButtonPress, data: Anonymity) -> list[Action]:
         return _stale(press)
     draft["anonymous"] = bool(data.anonymous)
     _save(ctx, press.chat.id, "duration", draft)
-    keyboard = _keyboard(
-        *(Button(text=label, data=Duration(seconds).encode()) for label, seconds in texts.DURATION_CHOICES)
-    )
-    return answer_and_edit(press, texts.ASK_DURATION, keyboard)
+    return answer_and_edit(press, texts.ASK_DURATION, _duration_keyboard())
 
 
 def duration(ctx: Ctx, press: ButtonPress, data: Duration) -> list[Action]:
@@ -175,6 +215,11 @@ def _preview(ctx: Ctx, press: ButtonPress, draft: dict[str, object]) -> list[Act
         ctx.forget_state()
         return answer_and_edit(press, problem)
     _save(ctx, press.chat.id, "confirm", draft)
+    return answer_and_edit(press, *_preview_of(ctx, draft))
+
+
+def _preview_of(ctx: Ctx, draft: dict[str, object]) -> tuple[str, InlineKeyboard]:
+    poll = Draft.load(draft)
     where = building_name(get_building(session=ctx.session, building_id=draft.get("building")))  # type: ignore[arg-type]
     hours = poll.seconds // 3600
     text = texts.PREVIEW.format(
@@ -191,7 +236,7 @@ def _preview(ctx: Ctx, press: ButtonPress, draft: dict[str, object]) -> list[Act
         Button(text=texts.BTN_CONFIRM, data=ConfirmPoll().encode()),
         Button(text=texts.BTN_CANCEL, data=CancelPoll().encode()),
     )
-    return answer_and_edit(press, text, keyboard)
+    return text, keyboard
 
 
 def confirm(ctx: Ctx, press: ButtonPress, data: ConfirmPoll) -> list[Action]:

@@ -123,6 +123,9 @@ PREVIEW = "请确认：\n{question}\n{options}\n{kind} · {named} · {duration}�
 PREVIEW_OPTION = "· {option}"
 BTN_CONFIRM = "✅ 确认发布"
 BTN_CANCEL = "取消"
+# A guided poll left for the menu and taken up again.
+POLL_NOUN = "投票"
+DRAFT_SO_FAR = "您刚才写的投票：{question}"
 FLOW_CANCELLED = "好的，不发了。"
 FLOW_STALE = "这一步已经过去了，请重新点「发起投票」。"
 DURATION_HOURS = "{n} 小时"

@@ -13,12 +13,12 @@ from handlers.context import Ctx
 from handlers.events import IncomingMessage
 from handlers.parsing import first_int
 from handlers.points.earning import home_building_id
-from handlers.polls import texts, views
+from handlers.polls import texts, views, voting
 from handlers.polls.buttons import NewPoll
 from handlers.polls.launching import may_launch_privately
 from handlers.views import building_name, display_name, local_time
 from storage import polls as store
-from storage.models import Poll
+from storage.models import Poll, PollStatus
 from storage.people import get_building, member_buildings
 
 
@@ -56,6 +56,25 @@ def polls_menu(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
         else:
             answers.append(SendMessage(chat_id=msg.chat.id, text=texts.BTN_NEW_POLL, keyboard=keyboard))
     return answers
+
+
+def open_poll(ctx: Ctx, msg: IncomingMessage, number: int) -> list[Action]:
+    """t.me/<bot>?start=poll_5: poll 5 in the private chat, to vote on here, or its results once closed."""
+    poll = store.get_poll(session=ctx.session, poll_id=number)
+    if poll is None:
+        return [SendMessage(chat_id=msg.chat.id, text=texts.POLL_GONE)]
+    counts = store.tallies(session=ctx.session, poll_id=number)
+    voters = store.voter_count(session=ctx.session, poll=poll)
+    if poll.status != PollStatus.OPEN:
+        eligible = len(voting.eligible(ctx, poll))
+        return [SendMessage(chat_id=msg.chat.id, text=views.results_text(poll, counts, voters, eligible))]
+    return [
+        SendMessage(
+            chat_id=msg.chat.id,
+            text=views.poll_text(poll, counts, voters, ctx.config.tz),
+            keyboard=views.poll_keyboard(poll, counts),
+        )
+    ]
 
 
 def _named_poll(ctx: Ctx, msg: IncomingMessage, args: str) -> Poll | str:

@@ -64,3 +64,11 @@ class FileSecond(ButtonData):
     """另报一件: file the second problem of a two-problem message as its own report."""
 
     ticket: int
+
+
+@button("ls")
+@dataclass(frozen=True)
+class LeaveToStaff(ButtonData):
+    """不清楚 under a voice note or photo filed alone: staff will sort it when they hear or see it."""
+
+    ticket: int

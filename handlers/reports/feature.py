@@ -19,7 +19,10 @@ FEATURE = Feature(
             description=texts.CMD_RECLASSIFY,
         ),
     ),
-    menu_buttons=(MenuButton(common.BTN_REPORT, private.start_private),),
+    menu_buttons=(
+        MenuButton(common.BTN_REPORT, private.start_private, starts=private.FLOW),
+        MenuButton(common.BTN_ELDER_REPORT, private.start_private, starts=private.FLOW),
+    ),
     buttons=(
         OnButton(buttons.ReportBuilding, private.choose_building),
         OnButton(buttons.ReportCancel, private.cancel),
@@ -30,10 +33,19 @@ FEATURE = Feature(
         OnButton(ticket_buttons.ChangeCategory, sorting.show_choices),
         OnButton(ticket_buttons.SetCategory, sorting.choose),
         OnButton(ticket_buttons.CategoryBack, sorting.back),
+        OnButton(buttons.LeaveToStaff, sorting.leave_to_staff),
         OnButton(buttons.JoinTicket, duplicates.join),
         OnButton(buttons.NotDuplicate, duplicates.not_duplicate),
     ),
-    flows=(Flow(private.FLOW, private.continue_private),),
+    flows=(
+        Flow(
+            private.FLOW,
+            private.continue_private,
+            noun=texts.REPORT_NOUN,
+            ask=private.ask_again,
+            kept=private.has_draft,
+        ),
+    ),
     messages=(group.group_message, private.private_message),
     jobs=(Job("release_held_reports", holds.release_held_reports),),
 )

@@ -28,7 +28,7 @@ from handlers.reports.buttons import (
     FileSecond,
     Withdraw,
 )
-from handlers.reports.views import category_question, duplicate_question, receipt
+from handlers.reports.views import category_question, duplicate_question, media_only, receipt
 from handlers.tickets.cards import card_edits, post_card
 from handlers.tickets.escalation import deadlines
 from handlers.tickets.workflow import move
@@ -185,7 +185,14 @@ def file_report(
     if extra_row:
         rows.append(extra_row)
     keyboard = InlineKeyboard(rows=tuple(rows)) if rows else None
-    plain_receipt = earlier is None and hold is None and not ticket.urgent and not footer and two is None
+    plain_receipt = (
+        earlier is None
+        and hold is None
+        and not ticket.urgent
+        and not footer
+        and two is None
+        and not media_only(ticket)
+    )
     answer = SendMessage(
         chat_id=reply_chat,
         text=reply,

@@ -27,18 +27,12 @@ from handlers.reports.filing import (
     has_content,
     has_words,
 )
-from handlers.reports.group import from_group
+from handlers.reports.group import FLOW, STEP_DESCRIBE, continue_in_group, from_group
 from handlers.reports.views import building_choice
-from handlers.views import cancel_keyboard, main_menu
+from handlers.views import cancel_keyboard, main_menu, snippet
 from storage.conversations import set_state
 from storage.models import ConversationState
 from storage.people import get_building, list_buildings, member_buildings
-
-FLOW = "report"
-
-
-STEP_DESCRIBE = "describe"
-
 
 STEP_BUILDING = "building"
 
@@ -62,14 +56,16 @@ def start_private(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
         data={},
         now=ctx.now,
     )
-    return [SendMessage(chat_id=msg.chat.id, text=texts.REPORT_ASK_TEXT, keyboard=cancel_keyboard())]
+    return [SendMessage(chat_id=msg.chat.id, text=texts.REPORT_ASK_TEXT, keyboard=cancel_keyboard(ctx.user))]
 
 
 def continue_private(ctx: Ctx, msg: IncomingMessage, state: ConversationState) -> list[Action]:
-    """The message after 我要报事: the description, or 取消."""
+    """The message after 我要报事: the description, or 取消; in a group, the next words, photo or voice."""
+    if msg.chat.is_group:
+        return continue_in_group(ctx, msg, state)
     if msg.text.strip() == common.BTN_CANCEL:
         ctx.forget_state()
-        return [SendMessage(chat_id=msg.chat.id, text=texts.REPORT_CANCELLED, keyboard=main_menu())]
+        return [SendMessage(chat_id=msg.chat.id, text=texts.REPORT_CANCELLED, keyboard=main_menu(ctx.user))]
     if not has_content(draft_from(msg, msg.text)):
         return [SendMessage(chat_id=msg.chat.id, text=texts.REPORT_NEEDS_MEDIA_OR_TEXT)]
     return file_private(ctx, msg, msg.text)
@@ -110,10 +106,36 @@ def file_private(ctx: Ctx, msg: IncomingMessage, text: str) -> list[Action]:
         data=draft,
         now=ctx.now,
     )
+    question = texts.REPORT_ASK_BUILDING
+    if not draft["text"]:
+        media = texts.MEDIA_VOICE if draft.get("voice") else texts.MEDIA_PHOTO
+        question = f"{texts.MEDIA_GOT.format(media=media)}\n{question}"
+    return [_building_question(ctx, msg.chat.id, question)]
+
+
+def _building_question(ctx: Ctx, chat_id: int, text: str) -> SendMessage:
     # The buildings of the resident's own groups first; the rest one tap further.
+    buildings = list_buildings(session=ctx.session)
     own = member_buildings(session=ctx.session, user_id=ctx.user.id)
     keyboard = building_choice(own or buildings, more=bool(own) and len(own) < len(buildings))
-    return [SendMessage(chat_id=msg.chat.id, text=texts.REPORT_ASK_BUILDING, keyboard=keyboard)]
+    return SendMessage(chat_id=chat_id, text=text, keyboard=keyboard)
+
+
+def has_draft(state: ConversationState) -> bool:
+    """Only a report that was written and waits for its building is worth keeping when the menu is pressed."""
+    return state.step == STEP_BUILDING
+
+
+def ask_again(ctx: Ctx, chat_id: int, state: ConversationState) -> list[Action]:
+    """继续 a paused report: what they had sent, and the building question again."""
+    if state.step != STEP_BUILDING:
+        return [SendMessage(chat_id=chat_id, text=texts.REPORT_ASK_TEXT, keyboard=cancel_keyboard(ctx.user))]
+    draft = state.data
+    if draft.get("text"):
+        said = texts.REPORT_DRAFT_TEXT.format(snippet=snippet(draft["text"]))
+    else:
+        said = texts.REPORT_DRAFT_VOICE if draft.get("voice") else texts.REPORT_DRAFT_PHOTO
+    return [_building_question(ctx, chat_id, f"{said}\n{texts.REPORT_ASK_BUILDING}")]
 
 
 def _finish_private(ctx: Ctx, chat_id: int, draft: dict[str, Any], building_id: int | None) -> list[Action]:
@@ -121,7 +143,7 @@ def _finish_private(ctx: Ctx, chat_id: int, draft: dict[str, Any], building_id: 
     # The menu comes back after the flow; the answer itself carries the inline buttons.
     return [
         *file_report(ctx, draft, building_id, chat_id, reply_to=draft["message_id"], withdrawable=True),
-        SendMessage(chat_id=chat_id, text=common.MENU_BACK, keyboard=main_menu()),
+        SendMessage(chat_id=chat_id, text=common.MENU_BACK, keyboard=main_menu(ctx.user)),
     ]
 
 
@@ -169,5 +191,5 @@ def cancel(ctx: Ctx, press: ButtonPress, data: ReportCancel) -> list[Action]:
     return [
         AnswerButton(callback_id=press.callback_id),
         EditMessage(chat_id=press.chat.id, message_id=press.message_id, text=texts.REPORT_CANCELLED),
-        SendMessage(chat_id=press.chat.id, text=common.MENU_BACK, keyboard=main_menu()),
+        SendMessage(chat_id=press.chat.id, text=common.MENU_BACK, keyboard=main_menu(ctx.user)),
     ]

@@ -8,9 +8,11 @@ from handlers.context import Ctx
 from handlers.events import ButtonPress, IncomingMessage
 from handlers.parsing import first_int
 from handlers.reports import texts
-from handlers.reports.views import all_categories, receipt
+from handlers.reports.buttons import LeaveToStaff
+from handlers.reports.views import all_categories, media_receipt, receipt
 from handlers.tickets.buttons import CategoryBack, ChangeCategory, SetCategory
 from handlers.tickets.cards import card_edits, release_to_staff
+from handlers.views import answer_and_edit
 from storage.models import Hold, SortState, Ticket, TicketStatus
 from storage.tickets import get_ticket, set_category
 
@@ -97,6 +99,15 @@ def _refreshed(ctx: Ctx, press: ButtonPress, ticket: Ticket) -> list[Action]:
         return card_edits(ctx, ticket)
     text, keyboard = receipt(ticket, ctx.config.classifier.taxonomy)
     return [EditMessage(chat_id=press.chat.id, message_id=press.message_id, text=text, keyboard=keyboard)]
+
+
+def leave_to_staff(ctx: Ctx, press: ButtonPress, data: LeaveToStaff) -> list[Action]:
+    """不清楚 under a voice note or photo filed alone: it stays with staff unsorted, the question goes."""
+    ticket = _pressed_ticket(ctx, press, data.ticket)
+    if isinstance(ticket, AnswerButton):
+        return [ticket]
+    text, keyboard = media_receipt(ticket, ctx.config.classifier.taxonomy, left=True)
+    return answer_and_edit(press, text, keyboard if keyboard.rows else None)
 
 
 def reclassify_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 REPORT_ASK_TEXT = "请直接发文字、照片或语音，说说遇到了什么问题、在哪里。不想留名，就在开头写「匿名」。"
+REPORT_ASK_GROUP = "好的，请直接发文字、照片或语音，说说是什么问题。"
 REPORT_ASK_BUILDING = "这件事发生在哪栋楼？"
+REPORT_NOUN = "报事"
+REPORT_DRAFT_TEXT = "您刚才说：「{snippet}」"
+REPORT_DRAFT_VOICE = "您刚才发了一段语音。"
+REPORT_DRAFT_PHOTO = "您刚才发了一张照片。"
 REPORT_BUILDING_UNKNOWN = "不清楚"
 REPORT_CANCELLED = "好的，已取消。"
 REPORT_EMPTY = "请写几个字说说是什么问题，比如：报事 3号楼电梯坏了"
@@ -13,6 +18,16 @@ REPORT_RECEIVED = (
 )
 REPORT_RECEIVED_URGENT = "已收到 🚨 报事编号 #{number}\n{reason}，这件事很紧急，已立即通知物业工作人员。"
 REPORT_RECEIVED_UNSORTED = "已收到 ✅ 报事编号 #{number}\n我们已转给物业工作人员，处理好了会第一时间告诉您。"
+# A voice note or a photo filed alone: the reporter may sort it with big buttons, or leave it to staff.
+MEDIA_VOICE = "语音"
+MEDIA_PHOTO = "照片"
+MEDIA_GOT = "已收到您的{media}。"
+MEDIA_RECEIVED = "已收到您的{media} ✅ 报事编号 #{number}"
+MEDIA_ASK_CATEGORY = "是哪一类问题？点一下就行。\n不清楚也没关系，工作人员会{look}。"
+MEDIA_LOOK = {"语音": "听一听", "照片": "看一看"}
+MEDIA_LEFT_TO_STAFF = "好的，工作人员会{look}再分类。\n处理好了会告诉您。"
+MEDIA_CATEGORY = "分类：{category}\n我们已转给物业工作人员，处理好了会告诉您。"
+BTN_LEAVE_TO_STAFF = "不清楚，交给工作人员"
 EMERGENCY_NUMBERS = "如有危险请先离开，马上拨打 火警 119、急救 120、报警 110。"
 # Several receipts that waited for a busy group, sent as one message.
 REPORTS_RECEIVED = "已收到 {numbers}，我们会尽快处理"
@@ -32,7 +47,6 @@ ANONYMOUS_NOT_DELETED = (
     "我没有删除群消息的权限，请您自己删除刚才那条消息。匿名报事最好私聊我，点下面的按钮就能打开。"
 )
 BTN_OPEN_PRIVATE = "私聊我报事"
-PRIVATE_LINK = "https://t.me/{bot}?start=report"
 BTN_WITHDRAW = "撤回"
 WITHDRAWN = "#{number} 已撤回，不会再处理。"
 WITHDRAW_TOO_LATE = "工作人员已经在处理这件事了，不能撤回。"

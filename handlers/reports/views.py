@@ -10,6 +10,7 @@ from handlers.actions import Button, InlineKeyboard
 from handlers.reports import texts
 from handlers.reports.buttons import (
     JoinTicket,
+    LeaveToStaff,
     NotDuplicate,
     OtherBuildings,
     ReportBuilding,
@@ -25,6 +26,8 @@ from storage.models import Building, SortState, Ticket
 def receipt(ticket: Ticket, taxonomy: Taxonomy, *, withdrawable: bool = False) -> tuple[str, InlineKeyboard]:
     """已收到 in plain words, with 改分类 (and 撤回 for a private report) for the reporter."""
     number = ticket.id or 0
+    if media_only(ticket) and not ticket.urgent:
+        return media_receipt(ticket, taxonomy, withdrawable=withdrawable)
     if ticket.urgent:
         hazard = urgent_reason(ticket.urgent_words, ticket.urgent_reason)
         text = texts.REPORT_RECEIVED_URGENT.format(number=number, reason=hazard.reason if hazard else "")
@@ -40,6 +43,45 @@ def receipt(ticket: Ticket, taxonomy: Taxonomy, *, withdrawable: bool = False) -
     if withdrawable:
         buttons.append(Button(text=texts.BTN_WITHDRAW, data=Withdraw(number).encode()))
     return text, InlineKeyboard(rows=(tuple(buttons),))
+
+
+def media_only(ticket: Ticket) -> bool:
+    return not ticket.text.strip() and bool(ticket.voice_file_id or ticket.photo_file_id)
+
+
+def _media_word(ticket: Ticket) -> str:
+    return texts.MEDIA_VOICE if ticket.voice_file_id else texts.MEDIA_PHOTO
+
+
+def media_receipt(
+    ticket: Ticket, taxonomy: Taxonomy, *, withdrawable: bool = False, left: bool = False
+) -> tuple[str, InlineKeyboard]:
+    """已收到您的语音 (或照片): unsorted, it asks the category with big buttons, 不清楚 leaving it to staff;
+    `left` when the reporter chose to."""
+    number = ticket.id or 0
+    media = _media_word(ticket)
+    look = texts.MEDIA_LOOK[media]
+    text = texts.MEDIA_RECEIVED.format(media=media, number=number)
+    buttons: list[tuple[Button, ...]] = []
+    if left:
+        text += "\n" + texts.MEDIA_LEFT_TO_STAFF.format(look=look)
+    elif ticket.sort_state == SortState.UNSORTED:
+        text += "\n" + texts.MEDIA_ASK_CATEGORY.format(look=look)
+        choices = [
+            Button(text=c.name, data=SetCategory(number, c.id).encode())
+            for c in taxonomy.categories
+            if c.id != taxonomy.fallback
+        ]
+        buttons += rows(choices, 2)
+        buttons.append((Button(text=texts.BTN_LEAVE_TO_STAFF, data=LeaveToStaff(number).encode()),))
+    else:
+        text += "\n" + texts.MEDIA_CATEGORY.format(category=taxonomy.name_of(ticket.category))
+        buttons.append((Button(text=texts.BTN_CHANGE_CATEGORY, data=ChangeCategory(number).encode()),))
+    if ticket.anonymous:
+        text += f"\n{texts.ANONYMOUS_SET}"
+    if withdrawable:
+        buttons.append((Button(text=texts.BTN_WITHDRAW, data=Withdraw(number).encode()),))
+    return text, InlineKeyboard(rows=tuple(buttons))
 
 
 def receipts(ticket_ids: Sequence[int]) -> str:

@@ -13,6 +13,7 @@ BENCHES = (
     "tests.bench.bench_numbers",
     "tests.bench.bench_points",
     "tests.bench.bench_polls",
+    "tests.bench.bench_notices",
 )
 
 

@@ -65,8 +65,8 @@ async def test_run_serves_the_api_url_it_is_given(tmp_path: Path, framework: str
         try:
             sb.send_text(chat_id=7, user_id=7, text="/start")
             await sb.wait_message("您好", chat_id=7, timeout=30)
-            [call] = sb.calls_of("sendMessage", chat_id=7)
-            assert call.params["reply_markup"]["keyboard"][0][0]["text"] == "我要报事"
+            call = sb.calls_of("sendMessage", chat_id=7)[0]
+            assert call.params["reply_markup"]["keyboard"][0][0]["text"] == "📝 我要报事"
             assert {c.token for c in sb.calls} == {"123:REAL"}
         finally:
             proc.send_signal(signal.SIGINT)

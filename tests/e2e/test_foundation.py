@@ -64,10 +64,19 @@ async def report(pg: Playground, text: str = "报事 3号楼电梯又坏了") ->
 
 async def test_start_shows_the_menu(pg: Playground) -> None:
     pg.say("张阿姨", "私聊", "/start")
-    [call] = await pg.sandbox.wait_calls("sendMessage", chat_id=pg.actor("张阿姨").id)
+    call = (await pg.sandbox.wait_calls("sendMessage", chat_id=pg.actor("张阿姨").id))[0]
     keyboard = call.params["reply_markup"]["keyboard"]
     labels = [button["text"] for row in keyboard for button in row]
-    assert labels == ["我要报事", "我的报事", "我的积分", "投票", "帮助", "私聊提醒"]
+    assert labels == [
+        "📝 我要报事",
+        "📋 我的报事",
+        "💰 我的积分",
+        "🗳 投票",
+        "📢 通知",
+        "📞 找网格员",
+        "❓ 帮助",
+        "👓 长辈模式",
+    ]
     assert call.params["reply_markup"].get("is_persistent") is True
 
 

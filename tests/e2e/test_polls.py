@@ -537,7 +537,7 @@ async def test_the_guided_flow_from_the_private_menu(pg: Playground) -> None:
     await pg.settle()
     pg.say(LEADER, "私聊", common.BTN_POLLS)
     menu = await pg.sandbox.wait_message(texts.NO_OPEN_POLLS.format(building="3号楼"), chat_id=me)
-    assert _labels(menu) == [texts.BTN_NEW_POLL]
+    assert _labels(menu) == [texts.BTN_NEW_POLL, common.BTN_MAIN_MENU]
     pg.press(LEADER, "私聊", menu["message_id"], label=texts.BTN_NEW_POLL)
     await pg.sandbox.wait_message(texts.ASK_QUESTION, chat_id=me)
     pg.say(LEADER, "私聊", "周日包饺子来吗？")
