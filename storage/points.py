@@ -429,6 +429,9 @@ def request_redemption(
         return session.exec(select(Redemption).where(Redemption.hold_entry_id == earlier.id)).one(), False
     if stock is not None and stock_taken(session=session, reward=reward) >= stock:
         raise OutOfStock(reward)
+    # Checked before the request row exists, so a refusal leaves nothing behind in the transaction.
+    if (have := balance(session=session, account=resident(user_id))) < price:
+        raise NotEnoughPoints(resident(user_id), have)
     request = Redemption(user_id=user_id, reward=reward, price=price, hold_entry_id=0, requested_at=now)
     session.add(request)
     session.flush()

@@ -274,6 +274,8 @@ async def test_redeeming_with_approval(h: Harness, engine) -> None:
     assert "已提交兑换申请 #1" in sent_text(again) and balance(engine) == 10
     another = h.press(private(RESIDENT), RESIDENT, ConfirmReward("meal").encode(), message_id=5000)
     assert "积分不够" in sent_text(another)
+    with Session(engine) as session:  # the refused request left no row behind (it once did, unheld)
+        assert [r.id for r in session.exec(select(Redemption))] == [1]
     card = next(d for d in await h.deliveries() if d.chat_id == STAFF_CHAT.id and "兑换申请 #1" in d.text)
     assert labels(card) == [texts.BTN_APPROVE, texts.BTN_REJECT]
     refused = h.press(private(NEIGHBOUR), NEIGHBOUR, ApproveRedemption(1).encode())
