@@ -40,9 +40,14 @@ class Classifier:
         # The urgency grammar's hazards and signals share the one index (one scan, one typo search) in slots
         # of their own.
         self._grammar = Grammar(grammar, taxonomy.urgency.vocabulary) if grammar is not None else None
+        keywords = {k.text for v in vocabularies for k in (*v.keywords, *v.negative)}
         if self._grammar is not None:
             vocabularies.extend(self._grammar.vocabularies)
-        self._index = TermIndex(vocabularies, reading_table() if fuzzy else None)
+        exact_only: frozenset[str] = frozenset()
+        if self._grammar is not None:
+            # A grammar word that is also a category or urgency keyword keeps its typo matching.
+            exact_only = self._grammar.exact_only - keywords
+        self._index = TermIndex(vocabularies, reading_table() if fuzzy else None, exact_only)
         self._segmenter = (segmenter or shared_segmenter()) if fuzzy else None
         self._category_terms = frozenset(
             term for term, uses in self._index.uses.items() if any(u.slot < self._urgency_slot for u in uses)
@@ -52,6 +57,16 @@ class Classifier:
         )
         self._main_terms = self._category_terms | self._urgency_terms | frozenset(self._index.negative)
         self._urgency_negative = frozenset(k.text for k in taxonomy.urgency.vocabulary.negative)
+        # An urgent report filed under none of its hazards' categories leans to the first of them (or to the
+        # grammar's category) by ``category_weight``: a man collapsed in the car park is not about parking.
+        self._lean_weight = grammar.category_weight if grammar is not None else 0.0
+        slot = {cid: i for i, cid in enumerate(self._ids)}
+        self._lean_default = slot.get(grammar.category) if grammar is not None and grammar.category else None
+        self._hazard_slots = (
+            tuple(tuple(slot[c] for c in hazard.categories) for hazard in grammar.hazards)
+            if grammar is not None
+            else ()
+        )
 
     def classify(self, text: str) -> Classification:
         settings = self._settings
@@ -171,6 +186,11 @@ class Classifier:
         lowered_words: list[str] | None = None,
     ) -> Classification:
         settings = self._settings
+        urgent = scores[self._urgency_slot] >= self.taxonomy.urgency.threshold
+        if danger is not None:
+            urgent = urgent or bool(danger.matches)
+        if urgent and self._lean_weight > 0:
+            self._lean(scores, danger)
         category_scores = [max(0.0, score) for score in scores[: self._urgency_slot]]
         order = sorted(range(len(category_scores)), key=lambda i: (-category_scores[i], i))
         best = order[0]
@@ -187,12 +207,10 @@ class Classifier:
         confident = first >= settings.min_score and confidence >= settings.min_confidence
         rank = {cid: position for position, (cid, _) in enumerate(top)}
         matches.sort(key=lambda m: (rank.get(m.category, len(rank)), -m.weight))
-        urgent = scores[self._urgency_slot] >= self.taxonomy.urgency.threshold
         reason = None
         lowered: tuple[str, ...] = ()
         if danger is not None:
             urgent_words = urgent_words + [words for _, words in danger.matches]
-            urgent = urgent or bool(danger.matches)
             lowered = tuple(dict.fromkeys([*danger.cues, *(lowered_words or ())]))
         if urgent:
             reason = self._reason(urgent_words, danger)
@@ -210,6 +228,19 @@ class Classifier:
             urgent_reason=reason,
             urgent_lowered=lowered if not urgent else (),
         )
+
+    def _lean(self, scores: list[float], danger: Danger | None) -> None:
+        slots: tuple[int, ...] = ()
+        for hazard, _ in danger.matches if danger is not None else ():
+            slots += self._hazard_slots[hazard]
+        if not slots:
+            if self._lean_default is None:
+                return
+            slots = (self._lean_default,)
+        best = max(range(self._urgency_slot), key=lambda i: (scores[i], -i))
+        if scores[best] > 0 and best in slots:
+            return
+        scores[slots[0]] += self._lean_weight
 
     def _reason(self, urgent_words: list[str], danger: Danger | None) -> str | None:
         """The hazards' plain words (燃气泄漏、有人被困), in the order the taxonomy lists them."""

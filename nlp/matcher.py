@@ -82,8 +82,12 @@ class TermIndex:
     """All terms of a set of vocabularies (one per slot), compiled for fast lookup."""
 
     def __init__(
-        self, vocabularies: Iterable[Vocabulary], readings: dict[str, tuple[str, ...]] | None
+        self,
+        vocabularies: Iterable[Vocabulary],
+        readings: dict[str, tuple[str, ...]] | None,
+        exact_only: frozenset[str] = frozenset(),
     ) -> None:
+        """``exact_only``: terms found only as written, never as a typo (a state strong enough alone)."""
         self.uses: dict[str, list[Use]] = {}
         self.negative: dict[str, list[Use]] = {}
         self.phrases: list[tuple[int, Phrase]] = []
@@ -104,12 +108,14 @@ class TermIndex:
         )
         self.singles = frozenset(term for term in terms if len(term) == 1)
         self.starts = frozenset(term[0] for term in terms)
-        self.exact_prefixes = frozenset(term[:2] for term in terms if len(term) > 1)
+        # Terms found only as written play no part in the typo search.
+        self.exact_prefixes = frozenset(term[:2] for term in terms - exact_only if len(term) > 1)
         by_prefix: dict[str, list[str]] = {}
         for term in sorted((t for t in terms if len(t) > 1), key=len, reverse=True):
             by_prefix.setdefault(term[:2], []).append(term)
         self.by_prefix = by_prefix
         self.readings = readings
+        self.exact_only = exact_only
         self.by_sound: dict[tuple[str, ...], list[str]] = {}
         self.sound_prefixes: set[tuple[str, ...]] = set()
         self.edit_first: dict[str, list[str]] = {}
@@ -124,7 +130,7 @@ class TermIndex:
             self._index_typos(readings)
 
     def _index_typos(self, readings: dict[str, tuple[str, ...]]) -> None:
-        for term in self.uses.keys() | self.negative.keys():
+        for term in (self.uses.keys() | self.negative.keys()) - self.exact_only:
             if not (MIN_PINYIN_LEN <= len(term) <= MAX_TYPO_LEN and _HAN.match(term)):
                 continue
             for key in reading_keys(term, readings):

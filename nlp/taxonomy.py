@@ -101,21 +101,28 @@ class Hazard:
     """Something dangerous (gas, fire, a falling object...): ``reason`` is what staff and residents read.
 
     ``terms`` name the hazard and need a live state nearby; ``signals`` are urgent on their own.
+    ``categories``: where a report of it belongs; an urgent report filed elsewhere leans to the first.
     """
 
     id: str
     reason: str
     terms: tuple[Keyword, ...]
     signals: tuple[Keyword, ...] = ()
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class UrgencyRule:
-    """A hazard term with one of ``states`` nearby is urgent (also needing one of ``exposure``, if given)."""
+    """A hazard term with one of ``states`` nearby is urgent (also needing one of ``exposure``, if given).
+
+    With ``alone``, the state is enough by itself, written exactly (快要砸下来: a thing about to come down
+    needs no name).
+    """
 
     hazard: str
     states: tuple[str, ...]
     exposure: tuple[str, ...] = ()
+    alone: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +130,11 @@ class Lowering:
     """Cues that make a danger not live: a negation, a near miss that is over, a hypothetical, a warning.
 
     ``scope``: ``before`` (from the cue to ``reach`` characters after it: 没有漏, 不咬人), ``clause``
-    (between commas), ``sentence`` or ``message``. With ``with_terms``, one of them must share the scope.
+    (between commas), ``sentence`` or ``message``; a clause or sentence with a ``reach`` ends at most that
+    many characters either side of the cue (a message written with spaces for commas is one long clause).
+    With ``with_terms``, one of them must share the scope. A cue inside one of the ``unless`` words is no cue
+    (不 in 是不是: a question, not a negation), and one of the ``not_with`` words in its scope cancels it
+    (上个月 … 今天又漏了: the past is told, but the danger is back).
     """
 
     id: str
@@ -131,6 +142,8 @@ class Lowering:
     scope: str
     reach: int = 0
     with_terms: tuple[Keyword, ...] = ()
+    unless: tuple[Keyword, ...] = ()
+    not_with: tuple[Keyword, ...] = ()
 
 
 LOWERING_SCOPES = ("before", "clause", "sentence", "message")
@@ -146,6 +159,10 @@ class UrgencyGrammar:
     exposure: tuple[TermGroup, ...]
     rules: tuple[UrgencyRule, ...]
     lowering: tuple[Lowering, ...]
+    # The category an urgent report leans to (a person collapsed in the car park is a safety matter, not
+    # parking), by ``category_weight`` points; empty: no lean.
+    category: str = ""
+    category_weight: float = 0.0
 
     def __len__(self) -> int:
         return (
@@ -330,6 +347,13 @@ class _Reader:
                 f"e.g. fallback = {categories[-1].id!r}",
             )
         fallback = self.string(data["fallback"], "fallback")
+        grammar = urgency.grammar
+        leans = [("[urgency.grammar] category", grammar.category)] if grammar and grammar.category else []
+        for hazard in grammar.hazards if grammar else ():
+            leans += [(f"[urgency.grammar.hazards.{hazard.id}] categories", c) for c in hazard.categories]
+        for where, lean in leans:
+            if lean not in raw_categories:
+                raise self.fail(where, f"{lean!r} is not one of the categories ({', '.join(raw_categories)})")
         if fallback not in raw_categories:
             raise self.fail(
                 "fallback", f"{fallback!r} is not one of the categories ({', '.join(raw_categories)})"
@@ -415,6 +439,8 @@ class _Reader:
             "exposure",
             "rules",
             "lowering",
+            "category",
+            "category_weight",
         )
         self.known_keys(raw, keys, entry)
         window = self.integer(raw.get("window", 10), f"{entry} window", minimum=1)
@@ -424,7 +450,10 @@ class _Reader:
         for hid, item in self.table(raw.get("hazards", {}), f"{entry} hazards").items():
             where = f"[urgency.grammar.hazards.{hid}]"
             item = self.table(item, where)
-            self.known_keys(item, ("reason", "terms", "signals"), where)
+            self.known_keys(item, ("reason", "terms", "signals", "categories"), where)
+            categories = item.get("categories", [])
+            if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+                raise self.fail(f"{where} categories", "must be a list of category ids")
             if "reason" not in item:
                 raise self.fail(where, 'missing reason (plain words for staff, e.g. reason = "燃气泄漏")')
             hazards.append(
@@ -433,6 +462,7 @@ class _Reader:
                     reason=self.string(item["reason"], f"{where} reason"),
                     terms=self.term_list(item.get("terms"), f"{where} terms"),
                     signals=self.term_list(item.get("signals", []), f"{where} signals", allow_empty=True),
+                    categories=tuple(categories),
                 )
             )
         if not hazards:
@@ -453,7 +483,7 @@ class _Reader:
         for number, item in enumerate(raw_rules, 1):
             where = f"[[urgency.grammar.rules]] #{number}"
             item = self.table(item, where)
-            self.known_keys(item, ("hazard", "states", "exposure"), where)
+            self.known_keys(item, ("hazard", "states", "exposure", "alone"), where)
             hazard = self.string(item.get("hazard"), f"{where} hazard")
             if hazard not in known["hazard"]:
                 raise self.fail(
@@ -464,12 +494,13 @@ class _Reader:
             rule_exposure = self.id_list(
                 item.get("exposure", []), f"{where} exposure", known["exposure"], "exposure", allow_empty=True
             )
-            rules.append(UrgencyRule(hazard=hazard, states=rule_states, exposure=rule_exposure))
+            alone = self.boolean(item.get("alone", False), f"{where} alone")
+            rules.append(UrgencyRule(hazard=hazard, states=rule_states, exposure=rule_exposure, alone=alone))
         lowering = []
         for lid, item in self.table(raw.get("lowering", {}), f"{entry} lowering").items():
             where = f"[urgency.grammar.lowering.{lid}]"
             item = self.table(item, where)
-            self.known_keys(item, ("terms", "scope", "reach", "with"), where)
+            self.known_keys(item, ("terms", "scope", "reach", "with", "unless", "not_with"), where)
             scope = item.get("scope")
             if scope not in LOWERING_SCOPES:
                 raise self.fail(
@@ -478,8 +509,10 @@ class _Reader:
             reach = 0
             if scope == "before":
                 reach = self.integer(item.get("reach", 4), f"{where} reach", minimum=1)
+            elif "reach" in item and scope in ("clause", "sentence"):
+                reach = self.integer(item.get("reach"), f"{where} reach", minimum=1)
             elif "reach" in item:
-                raise self.fail(f"{where} reach", 'only used with scope = "before"')
+                raise self.fail(f"{where} reach", 'only used with scope = "before", "clause" or "sentence"')
             lowering.append(
                 Lowering(
                     id=lid,
@@ -487,6 +520,8 @@ class _Reader:
                     scope=scope,
                     reach=reach,
                     with_terms=self.term_list(item.get("with", []), f"{where} with", allow_empty=True),
+                    unless=self.term_list(item.get("unless", []), f"{where} unless", allow_empty=True),
+                    not_with=self.term_list(item.get("not_with", []), f"{where} not_with", allow_empty=True),
                 )
             )
         return UrgencyGrammar(
@@ -498,6 +533,8 @@ class _Reader:
             exposure=exposure,
             rules=tuple(rules),
             lowering=tuple(lowering),
+            category=self.string(raw["category"], f"{entry} category") if "category" in raw else "",
+            category_weight=self.number(raw.get("category_weight", 0), f"{entry} category_weight", minimum=0),
         )
 
     def groups(self, raw: Any, kind: str) -> tuple[TermGroup, ...]:
@@ -538,6 +575,14 @@ class _Reader:
         for label in value:
             if not isinstance(label, str):
                 raise self.fail(entry, f"terms must be strings (got {label!r})")
+            if "{" in label:
+                # A family written once: "{快,要,随时}掉{下来,了}" is every combination, each once.
+                for form in expand_braces(label):
+                    text = normalize(form)
+                    if text and text not in seen:
+                        seen[text] = label
+                        terms.append(Keyword(text=text, weight=1.0, label=form))
+                continue
             text = normalize(label)
             if not text:
                 raise self.fail(
@@ -618,3 +663,19 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return f"{type(value).__name__} {value!r}"
+
+
+def expand_braces(label: str) -> list[str]:
+    """Every form of a term family: "{快,要}掉{下来,}" → 快掉下来, 快掉, 要掉下来, 要掉 (an empty choice is
+    allowed; braces do not nest)."""
+    forms = [""]
+    rest = label
+    while "{" in rest:
+        head, _, tail = rest.partition("{")
+        choices, closed, rest = tail.partition("}")
+        if not closed:
+            choices, rest = "{" + choices, ""
+            forms = [form + head + choices for form in forms]
+            break
+        forms = [form + head + choice for form in forms for choice in choices.split(",")]
+    return [form + rest for form in forms]

@@ -11,12 +11,20 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
-from nlp.matcher import Hit, TermIndex
+from nlp.matcher import EXACT, Hit
 from nlp.taxonomy import UrgencyGrammar, Vocabulary
 
 # Where a sentence ends, and where a clause ends (normalised text: full-width marks are already half-width).
 SENTENCE_ENDS = frozenset("。!?;\n")
 CLAUSE_ENDS = SENTENCE_ENDS | frozenset(",、~…:")
+# The hazard named first may be followed by its state past an exclamation (煤气!4栋!气味好大), not past a full
+# stop or a question.
+HARD_ENDS = SENTENCE_ENDS - {"!"}
+# ... and past at most this many commas (大爷从台阶上滚下去了，脑袋撞到了，爬不起来), within the window.
+CLAUSE_MARKS = CLAUSE_ENDS - SENTENCE_ENDS
+MAX_MARKS = 2
+# Roles of the lowering cues' words, which are never cut by a longer keyword.
+CUE_KINDS = frozenset({"lower", "with", "unless", "not_with"})
 
 
 class Danger:
@@ -63,6 +71,12 @@ class Grammar:
             if hazard.signals:
                 vocabularies.append(Vocabulary(keywords=hazard.signals))
                 self.roles.append(("signal", i))
+        groups = {group.id: group for group in grammar.states}
+        for r, rule in enumerate(grammar.rules):
+            if rule.alone:
+                terms = {t.text: t for sid in rule.states for t in groups[sid].terms}
+                vocabularies.append(Vocabulary(keywords=tuple(terms.values())))
+                self.roles.append(("alone", r))
         for group in grammar.states:
             vocabularies.append(Vocabulary(keywords=group.terms))
             self.roles.append(("state", group.id))
@@ -75,25 +89,26 @@ class Grammar:
             if lowering.with_terms:
                 vocabularies.append(Vocabulary(keywords=lowering.with_terms))
                 self.roles.append(("with", i))
-        # Hazards and signals join the classifier's index, typo matching and all (天然汽, 煤汽); states,
-        # exposure and lowering cues are only matched exactly, in an index of their own, so they never send
-        # a message through segmentation.
+            if lowering.unless:
+                vocabularies.append(Vocabulary(keywords=lowering.unless))
+                self.roles.append(("unless", i))
+            if lowering.not_with:
+                vocabularies.append(Vocabulary(keywords=lowering.not_with))
+                self.roles.append(("not_with", i))
+        # Every term joins the classifier's index, so one scan finds them all. Hazards and signals are also
+        # matched as typos (天然汽, 煤汽); states, exposure, lowering cues and states urgent alone only as
+        # written, so they never send a message through segmentation.
         typo_roles: dict[str, list[tuple[str, object]]] = {}
         exact_roles: dict[str, list[tuple[str, object]]] = {}
-        self.vocabularies = []
-        exact_vocabularies = []
+        self.vocabularies = list(vocabularies)
         for group_vocabulary, role in zip(vocabularies, self.roles, strict=True):
-            if role[0] in ("hazard", "signal"):
-                self.vocabularies.append(group_vocabulary)
-                roles = typo_roles
-            else:
-                exact_vocabularies.append(group_vocabulary)
-                roles = exact_roles
+            roles = typo_roles if role[0] in ("hazard", "signal", "alone") else exact_roles
             for keyword in group_vocabulary.keywords:
                 roles.setdefault(keyword.text, []).append(role)
         self.term_roles = {term: tuple(roles) for term, roles in typo_roles.items()}
         self.exact_roles = {term: tuple(roles) for term, roles in exact_roles.items()}
-        self.exact_index = TermIndex(exact_vocabularies, None)
+        typo_terms = {term for term, roles in typo_roles.items() if any(k != "alone" for k, _ in roles)}
+        self.exact_only = frozenset((set(typo_roles) | set(exact_roles)) - typo_terms)
         self.keyword_hazard = self._keyword_hazards(grammar, vocabulary)
 
     @staticmethod
@@ -145,7 +160,7 @@ class Grammar:
         tagged = [(h, typo_roles[h.term]) for h in found if h.term in typo_roles]
         if not tagged and not keywords:
             return danger  # no hazard: nothing to find, nothing to lower
-        tagged += [(h, exact_roles[h.term]) for h in self.exact_index.find_exact(norm)]
+        tagged += [(h, exact_roles[h.term]) for h in found if h.term in exact_roles and h.how == EXACT]
         if blocked:
             tagged = [(h, r) for h, r in tagged if not any(a <= h.start and h.end <= b for a, b in blocked)]
         covering: dict[int, list[Hit]] | None = None
@@ -154,7 +169,9 @@ class Grammar:
             words = None
             for role in hit_roles:
                 kind = role[0]
-                if kind == "signal" or (hit.end - hit.start == 1 and kind not in ("lower", "with")):
+                if kind == "alone" and hit.how != EXACT:
+                    continue  # a state alone counts only as written
+                if kind == "signal" or (hit.end - hit.start == 1 and kind not in CUE_KINDS):
                     if covering is None:
                         covering = _covering(longer)
                     if words is None:
@@ -165,9 +182,12 @@ class Grammar:
         rules = [
             (rule, h)
             for rule, h in zip(self.rules, self.rule_hazards, strict=True)
-            if ("hazard", h) in by_role and any(("state", sid) in by_role for sid in rule.states)
+            if not rule.alone
+            and ("hazard", h) in by_role
+            and any(("state", sid) in by_role for sid in rule.states)
         ]
-        if not rules and not keywords and not any(kind == "signal" for kind, _ in by_role):
+        alone = [(r, hits) for (kind, r), hits in by_role.items() if kind == "alone" and isinstance(r, int)]
+        if not rules and not alone and not keywords and not any(kind == "signal" for kind, _ in by_role):
             return danger  # nothing that lowering could apply to
         self._lower(norm, by_role, danger)
         seen: set[int] = set()
@@ -178,6 +198,24 @@ class Grammar:
                         danger.matches.append((key, hit.found))  # type: ignore[arg-type]
                         seen.add(key)  # type: ignore[arg-type]
                         break
+        for r, hits in alone:
+            h = self.rule_hazards[r]
+            if h in seen:
+                continue
+            exposure = self.rules[r].exposure
+            exposure_hits = [hit for eid in exposure for hit in by_role.get(("exposure", eid), ())]
+            for hit in hits:
+                if danger.lowered(hit.start):
+                    continue
+                if exposure:
+                    near = [e for e in exposure_hits if _gap(hit, e) <= self.exposure_window]
+                    if not near:
+                        continue
+                    danger.matches.append((h, f"{hit.found}+{near[0].found}"))
+                else:
+                    danger.matches.append((h, hit.found))
+                seen.add(h)
+                break
         for rule, h in rules:
             if h in seen:
                 continue
@@ -218,10 +256,11 @@ class Grammar:
                     continue
                 if danger.lowered(state.start) or _gap(hazard, state) > self.window:
                     continue
-                # In one clause either way round; across commas only hazard first (花盆，有一盆往外滑).
-                if _crosses(norm, hazard, state, SENTENCE_ENDS) or (
-                    state.start < hazard.start and _crosses(norm, hazard, state, CLAUSE_ENDS)
-                ):
+                # In one clause either way round; into the next clause only hazard first (花盆，有一盆往外滑).
+                if state.start < hazard.start:
+                    if _crosses(norm, hazard, state, CLAUSE_ENDS):
+                        continue
+                elif _crosses(norm, hazard, state, HARD_ENDS) or _marks(norm, hazard, state) > MAX_MARKS:
                     continue
                 words = f"{hazard.found}+{state.found}"
                 if not exposure:
@@ -247,8 +286,12 @@ class Grammar:
             partners = by_role.get(("with", i), [])
             if lowering.with_terms and not partners:
                 continue
+            unless = by_role.get(("unless", i), ())
+            cancels = by_role.get(("not_with", i), ())
             for cue in cues:
                 if any(a <= cue.start and cue.end <= b and b - a > cue.end - cue.start for a, b in words):
+                    continue
+                if any(u.start <= cue.start and cue.end <= u.end for u in unless):
                     continue
                 if lowering.scope == "before":
                     # A hazard, state or keyword starting within ``reach`` characters after the cue.
@@ -262,7 +305,12 @@ class Grammar:
                 else:
                     ends = SENTENCE_ENDS if lowering.scope == "sentence" else CLAUSE_ENDS
                     start, stop = _unit(norm, cue.start, ends)
+                    if lowering.reach:
+                        start = max(start, cue.start - lowering.reach)
+                        stop = min(stop, cue.end + lowering.reach)
                 if lowering.with_terms and not any(start <= p.start < stop for p in partners):
+                    continue
+                if cancels and any(start <= c.start < stop for c in cancels):
                     continue
                 label = cue.found
                 if lowering.with_terms:
@@ -274,10 +322,11 @@ class Grammar:
 
 
 def _covering(words: list[Hit]) -> dict[int, list[Hit]]:
-    """Position → the keywords of two or more characters covering it."""
+    """Position → the keywords of two or more characters covering it, as written (a typo's guess, 烟太
+    heard as 烟大, does not hide the 烟 in it)."""
     covering: dict[int, list[Hit]] = {}
     for word in words:
-        if word.end - word.start > 1:
+        if word.end - word.start > 1 and word.how == EXACT:
             for position in range(word.start, word.end):
                 covering.setdefault(position, []).append(word)
     return covering
@@ -306,6 +355,12 @@ def _gap(a: Hit, b: Hit) -> int:
 def _crosses(text: str, a: Hit, b: Hit, ends: frozenset[str]) -> bool:
     low, high = min(a.end, b.end), max(a.start, b.start)
     return any(text[k] in ends for k in range(low, high))
+
+
+def _marks(text: str, a: Hit, b: Hit) -> int:
+    """Clause marks between two hits."""
+    low, high = min(a.end, b.end), max(a.start, b.start)
+    return sum(1 for k in range(low, high) if text[k] in CLAUSE_MARKS)
 
 
 def _unit(text: str, position: int, ends: frozenset[str]) -> tuple[int, int]:

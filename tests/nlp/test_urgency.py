@@ -281,3 +281,166 @@ def test_check_names_a_broken_grammar_entry(tmp_path: Path, capsys: pytest.Captu
     assert main(["check", str(path)]) == 1
     err = capsys.readouterr().err
     assert f"{path}: [[urgency.grammar.rules]] #1 hazard: unknown hazard 'gass'" in err
+
+
+# Forms written for issue 9 (urgency on text not tuned on): other registers, dialect and typos, states said
+# in other words, one or two clauses after the hazard. (text, a reason the staff must see)
+MORE_URGENT: list[tuple[str, str]] = [
+    ("煤起罐子阀门拧不上了，一直往外跑气", "燃气泄漏"),  # pinyin typo; 不 inside 拧不上 is no negation
+    ("是不是哪家燃气漏了啊，整栋楼都是臭蛋味", "燃气泄漏"),  # 是不是 asks, it does not deny
+    ("开门就是一股瓦斯味", "燃气泄漏"),
+    ("煤气！！！4栋！！！气味好大", "燃气泄漏"),  # the state past exclamations
+    ("上个月修过的燃气管，今天又漏了", "燃气泄漏"),  # the past told, but the danger is back
+    ("厨房味道好大，我妈头晕想吐", "有毒气味"),
+    ("烟好大 呛得睁不开眼 7楼", "起火冒烟"),
+    ("樓上好似有火，啲煙一直湧落嚟", "起火冒烟"),  # Cantonese in Traditional characters
+    ("隔壁防盗门缝里往外飘烟，敲门也没人", "起火冒烟"),
+    ("屋头楼道烟子好大哦", "起火冒烟"),  # Sichuan
+    ("楼道里烟太浓了", "起火冒烟"),  # 烟太 heard as the keyword 烟大 still has its 烟
+    ("楼顶的太阳能热水器被风刮得快翻下来了", "高空坠物风险"),
+    ("广告牌随时可能砸下来，下面是公交站", "高空坠物风险"),
+    ("下水井的盖子被人挪走了", "地面缺口"),
+    ("路灯杆底下的门掉了，里面的线都露出来了", "电线外露"),
+    ("单元门的铁门有电，摸一下手麻", "漏电触电危险"),
+    ("小孩子在变压器旁边玩，变压器的门是开的", "漏电触电危险"),
+    ("五楼走廊摆了七八个液化气瓶", "易燃物堆放"),
+    ("电梯停在半路了，里面有个老太太", "有人被困"),
+    ("電梯困咗人，入面有個BB", "有人被困"),
+    ("我妈在卫生间滑倒了，起不来", "有人受伤"),
+    ("楼下大爷从台阶上滚下去了，脑袋撞到了，爬不起来", "有人受伤"),  # two clauses on
+    ("隔壁独居的老太太两天没出门了，敲门不应", "有人受伤"),
+    ("有个女孩在楼顶边上哭，看着想往下跳", "有人受伤"),
+    ("娃儿爬到窗子外头去了", "儿童危险"),
+    ("那只金毛咬住一个老人不松口", "动物伤人"),
+    ("暖气管爆了，滚烫的水往外喷", "水管爆裂"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), MORE_URGENT, ids=[case[0][:12] for case in MORE_URGENT])
+def test_more_forms_of_a_live_danger_are_urgent(classifier: Classifier, text: str, reason: str) -> None:
+    result = classifier.classify(text)
+    assert result.urgent, result.explain()
+    assert result.urgent_reason is not None
+    assert reason in result.urgent_reason.split("、"), result.explain()
+
+
+MORE_NOT_URGENT = [
+    "之前井盖丢了，现在已经补上了",  # over
+    "前几天孩子在电梯里被困了十分钟，后来自己好了",  # a story told once it has ended
+    "上个月电梯困过一次人，这个月维保了吗",  # 过: what has happened before
+    "上个月我妈在楼梯滑倒骨折了，希望加个扶手",  # long past
+    "建议在水池边装个护栏，怕小孩掉下去",  # a worry
+    "请问发生火灾时应该往哪个出口跑",  # what to do when it happens
+    "请问电梯困人的时候按哪个按钮",
+    "新闻里说有小孩从窗户掉下去，我们小区能不能装防护网",  # somewhere else
+    "楼下吸烟区的烟味飘到我家了",  # cigarettes, not a fire
+    "早上有股焦味，原来是楼下在烤东西",  # explained
+    "井盖上写的字都磨没了",  # worn, not gone
+    "天气冷了，老人在家要注意煤气中毒",  # a warning
+    "我家老人血压高，想问社区医院几点开门",  # 血 of 血压 is no blood
+    "燃气灶的火苗是黄色的，正常吗",  # a stove's flame is no fire
+    "天然气费比去年贵了",
+    "我家烟雾报警器没电了，一直滴滴响",
+    "隔壁在装修，烟尘好大",
+    "有人把狗笼子放在楼道里，狗一天到晚关在里面",  # a habit
+    "小孩子爬窗户太危险了，家长要看好",
+    "儿童乐园的跷跷板坏了，孩子坐上去直接摔下来",  # what would happen
+]
+
+
+@pytest.mark.parametrize("text", MORE_NOT_URGENT)
+def test_more_near_misses_and_ordinary_reports_are_not_urgent(classifier: Classifier, text: str) -> None:
+    result = classifier.classify(text)
+    assert not result.urgent, result.explain()
+
+
+def test_an_urgent_report_leans_to_its_hazards_category(classifier: Classifier) -> None:
+    # a man collapsed in the car park is a safety matter, not parking
+    assert classifier.classify("地下车库有个人趴在地上，叫他没反应").category == "safety"
+    # a lift that traps people stays a repair when it reads as one: repair is one of the hazard's categories
+    assert classifier.classify("电梯卡住了").category == "repair"
+
+
+FEATURES = """
+fallback = "a"
+
+[categories.a]
+name = "甲"
+
+[categories.safety]
+name = "安全"
+
+[categories.safety.keywords]
+"隐患" = 3
+
+[categories.a.keywords]
+"楼道" = 3
+
+[urgency.grammar]
+window = 8
+category = "safety"
+category_weight = 4
+
+[urgency.grammar.hazards.falling]
+reason = "高空坠物风险"
+terms = ["花盆"]
+categories = ["safety"]
+
+[urgency.grammar.states.about_to_fall]
+terms = ["{快,要}掉{下来,}"]
+
+[[urgency.grammar.rules]]
+hazard = "falling"
+states = ["about_to_fall"]
+
+[urgency.grammar.lowering.negation]
+terms = ["不"]
+unless = ["是不是"]
+scope = "before"
+reach = 2
+
+[urgency.grammar.lowering.long_ago]
+terms = ["上个月"]
+not_with = ["又"]
+scope = "clause"
+reach = 6
+"""
+
+
+def test_term_families_unless_not_with_and_the_lean(tmp_path: Path) -> None:
+    path = tmp_path / "features.toml"
+    path.write_text(FEATURES, encoding="utf-8")
+    classifier = load_classifier(path)
+    states = classifier.taxonomy.urgency.grammar.states[0]  # type: ignore[union-attr]
+    assert [t.text for t in states.terms] == ["快掉下来", "快掉", "要掉下来", "要掉"]
+    for text in ("花盆快掉下来了", "花盆要掉"):
+        assert classifier.classify(text).urgent, text
+    assert not classifier.classify("花盆不要掉").urgent
+    assert classifier.classify("花盆是不是要掉了").urgent  # the cue inside 是不是 is none
+    assert not classifier.classify("上个月花盆要掉").urgent
+    assert classifier.classify("上个月修过，花盆又要掉").urgent  # 又 cancels the cue in its clause
+    # an urgent report filed elsewhere leans to its hazard's category
+    result = classifier.classify("楼道的花盆快掉下来了")
+    assert result.urgent and result.category == "safety", result.explain()
+    assert classifier.classify("楼道的灯坏了").category == "a"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('category = "safety"', 'category = "safty"', "[urgency.grammar] category: 'safty' is not one of"),
+        (
+            'categories = ["safety"]',
+            'categories = ["b"]',
+            "[urgency.grammar.hazards.falling] categories: 'b' is not one of",
+        ),
+        ('categories = ["safety"]', 'categories = "safety"', "categories: must be a list of category ids"),
+        ("reach = 6", "reach = 0", "[urgency.grammar.lowering.long_ago] reach"),
+        ('not_with = ["又"]', 'not_with = "又"', "[urgency.grammar.lowering.long_ago] not_with"),
+    ],
+)
+def test_broken_new_grammar_entries_are_reported(old: str, new: str, message: str) -> None:
+    assert old in FEATURES
+    with pytest.raises(TaxonomyError) as caught:
+        parse_taxonomy(FEATURES.replace(old, new, 1), "mytax.toml")
+    assert message in str(caught.value)
