@@ -52,9 +52,9 @@ def test_similarity_is_bounded_and_symmetric(a: str, b: str) -> None:
 @given(st.text(min_size=1, max_size=20))
 def test_huge_input_is_bounded(piece: str) -> None:
     text = (piece * (100_000 // len(piece) + 1))[:100_000]
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: see test_pathological_inputs
     check(CLASSIFIER.classify(text))
-    assert time.perf_counter() - start < 0.1
+    assert time.process_time() - start < 0.1
 
 
 def test_pathological_inputs() -> None:
@@ -72,6 +72,8 @@ def test_pathological_inputs() -> None:
         "ℌ𝔢𝔩𝔩𝔬",
         "3号楼" * 20_000,
     ]:
-        start = time.perf_counter()
+        # CPU time, not wall time: a blow-up in the classifier shows in it, another process's load does not
+        # (a 1.2 s scheduling stall on the 2-core CI machine once failed a 2 ms input).
+        start = time.process_time()
         check(CLASSIFIER.classify(text))
-        assert time.perf_counter() - start < 0.1
+        assert time.process_time() - start < 0.1
