@@ -74,7 +74,7 @@ async def run_demo(*, framework: str | None = None) -> int:
             pg.press("刘大爷", "私聊", where["message_id"], label="3号楼")
             voiced = await sb.wait_message("已收到您的语音 ✅", chat_id=pg.actor("刘大爷").id)
             pg.press("刘大爷", "私聊", voiced["message_id"], label=report_texts.BTN_LEAVE_TO_STAFF)
-            await sb.wait_message("工作人员会听一听", chat_id=pg.actor("刘大爷").id)
+            await sb.wait_message("工作人员会听一听再分类", chat_id=pg.actor("刘大爷").id)
             await pg.settle()
         except TimeoutError as exc:
             print(sb.render_transcript())
