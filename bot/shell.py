@@ -130,6 +130,9 @@ async def run_shell(*, framework: str | None = None) -> int:
                 line = await asyncio.to_thread(input, shell.prompt())
             except EOFError:
                 break
-            if not await shell.handle(line):
-                break
+            try:
+                if not await shell.handle(line):
+                    break
+            except ValueError as problem:  # the sandbox refusing what was typed (no such message to reply to)
+                print(f"  ✗ {problem}")
     return 0
