@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from handlers.actions import EditMessage, SendMessage, dump_action
 from nlp import Classifier
-from storage.conversations import PAUSED, clear_state
+from storage.conversations import PAUSED, clear_state, set_state
 from storage.models import Chat, ConversationState, OutboxMessage, Role, User
 from storage.outbox import enqueue, replace_pending_edit
 
@@ -82,6 +82,18 @@ class Ctx(Scope):
         if state is None or state.step != step:
             return None
         return {key: value for key, value in state.data.items() if key != PAUSED}
+
+    def enter(self, flow: str, step: str, data: dict[str, Any]) -> None:
+        """The sender's next message here goes to flow `flow` at `step`, with `data` as its draft."""
+        set_state(
+            session=self.session,
+            user_id=self.user.id,
+            chat_id=self.chat.id,
+            flow=flow,
+            step=step,
+            data=data,
+            now=self.now,
+        )
 
     def forget_state(self) -> None:
         """End whatever flow the sender was in here."""

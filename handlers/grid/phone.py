@@ -15,7 +15,6 @@ from handlers.grid import texts, views
 from handlers.grid.asking import send_copies
 from handlers.grid.buttons import SharePhone
 from handlers.views import main_menu, menu_key
-from storage.conversations import set_state
 from storage.grid import attach_phone, get_request, open_request
 from storage.models import CallbackStatus, ConversationState
 from storage.people import get_building, get_user
@@ -32,15 +31,7 @@ def share_phone(ctx: Ctx, press: ButtonPress, data: SharePhone) -> list[Action]:
         return [AnswerButton(callback_id=press.callback_id, text=common.BUTTON_INVALID)]
     if request.status != CallbackStatus.OPEN:
         return [AnswerButton(callback_id=press.callback_id, text=texts.REQUEST_GONE)]
-    set_state(
-        session=ctx.session,
-        user_id=ctx.user.id,
-        chat_id=press.chat.id,
-        flow=FLOW,
-        step=STEP,
-        data={"request": request.id},
-        now=ctx.now,
-    )
+    ctx.enter(FLOW, STEP, {"request": request.id})
     return [
         AnswerButton(callback_id=press.callback_id),
         SendMessage(chat_id=press.chat.id, text=texts.ASK_CONTACT, keyboard=views.contact_keyboard(ctx.user)),

@@ -27,7 +27,6 @@ from handlers.notices.buttons import (
 from handlers.notices.when import parse_when, take_when
 from handlers.views import answer_and_edit, local_time, main_menu, rows, snippet
 from storage import notices as store
-from storage.conversations import set_state
 from storage.models import ConversationState, NoticeAudience, Role
 from storage.notices import group_chats
 from storage.people import list_buildings
@@ -62,18 +61,6 @@ def _leader_problem(ctx: Ctx, draft: dict[str, object]) -> str | None:
 
 
 # --- pieces of the draft
-
-
-def _save(ctx: Ctx, chat_id: int, step: str, draft: dict[str, object]) -> None:
-    set_state(
-        session=ctx.session,
-        user_id=ctx.user.id,
-        chat_id=chat_id,
-        flow=FLOW,
-        step=step,
-        data=draft,
-        now=ctx.now,
-    )
 
 
 def _reply(msg: IncomingMessage, text: str, keyboard: InlineKeyboard | None = None) -> list[Action]:
@@ -215,7 +202,7 @@ def start_guided(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
 
 
 def start_guided_in(ctx: Ctx, chat_id: int, media: dict[str, object] | None = None) -> list[Action]:
-    _save(ctx, chat_id, "text", media or {})
+    ctx.enter(FLOW, "text", media or {})
     cancel = InlineKeyboard(rows=((Button(text=texts.BTN_CANCEL, data=CancelNotice().encode()),),))
     return [SendMessage(chat_id=chat_id, text=texts.ASK_TEXT, keyboard=cancel)]
 
@@ -235,7 +222,7 @@ def notice_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:
     shown = preview(ctx, draft)
     if isinstance(shown, str):
         return _reply(msg, shown)
-    _save(ctx, msg.chat.id, "confirm", draft)
+    ctx.enter(FLOW, "confirm", draft)
     return _reply(msg, *shown)
 
 
@@ -253,15 +240,15 @@ def _skip_keyboard() -> InlineKeyboard:
     )
 
 
-def _after_media(ctx: Ctx, chat_id: int, draft: dict[str, object]) -> tuple[str, InlineKeyboard]:
+def _after_media(ctx: Ctx, draft: dict[str, object]) -> tuple[str, InlineKeyboard]:
     """The next question once the text (and any photo or file) is in: the targets, or for a leader,
     whose targets are their building, the options."""
     own = leader_building(ctx)
     if own is not None:
         draft |= {"audience": NoticeAudience.BUILDINGS.value, "buildings": [own]}
-        _save(ctx, chat_id, "options", draft)
+        ctx.enter(FLOW, "options", draft)
         return texts.ASK_OPTIONS, _options_keyboard(ctx, draft)
-    _save(ctx, chat_id, "targets", draft)
+    ctx.enter(FLOW, "targets", draft)
     return texts.ASK_TARGETS, _targets_keyboard(ctx, [])
 
 
@@ -281,14 +268,14 @@ def step(ctx: Ctx, msg: IncomingMessage, state: ConversationState) -> list[Actio
         draft |= media
         if (problem := _caption_problem(draft)) is not None:
             return [SendMessage(chat_id=chat_id, text=problem, keyboard=_skip_keyboard())]
-        text, keyboard = _after_media(ctx, chat_id, draft)
+        text, keyboard = _after_media(ctx, draft)
         return [SendMessage(chat_id=chat_id, text=text, keyboard=keyboard)]
     if state.step == "when":
         at = parse_when(words, now=ctx.now, tz=ctx.config.tz)
         if isinstance(at, str):
             return [SendMessage(chat_id=chat_id, text=at, keyboard=_when_keyboard())]
         draft["send_at"] = at.isoformat()
-        _save(ctx, chat_id, "options", draft)
+        ctx.enter(FLOW, "options", draft)
         return [SendMessage(chat_id=chat_id, text=texts.ASK_OPTIONS, keyboard=_options_keyboard(ctx, draft))]
     return [SendMessage(chat_id=chat_id, text=texts.USE_BUTTONS)]
 
@@ -330,11 +317,11 @@ def _text_step(ctx: Ctx, msg: IncomingMessage, draft: dict[str, object]) -> list
     media = _media_of(msg) or {k: v for k, v in draft.items() if k in ("media_kind", "media_file_id")}
     draft = {"text": words, "pin": False, "ack": True, "buildings": [], **media}
     if not media:
-        _save(ctx, msg.chat.id, "media", draft)
+        ctx.enter(FLOW, "media", draft)
         return [SendMessage(chat_id=msg.chat.id, text=texts.ASK_MEDIA, keyboard=_skip_keyboard())]
     if (problem := _caption_problem(draft)) is not None:
         return [SendMessage(chat_id=msg.chat.id, text=problem)]
-    text, keyboard = _after_media(ctx, msg.chat.id, draft)
+    text, keyboard = _after_media(ctx, draft)
     return [SendMessage(chat_id=msg.chat.id, text=text, keyboard=keyboard)]
 
 
@@ -427,7 +414,7 @@ def building(ctx: Ctx, press: ButtonPress, data: NoticeBuilding) -> list[Action]
         [b for b in chosen if b != data.building] if data.building in chosen else [*chosen, data.building]
     )
     draft["buildings"] = chosen
-    _save(ctx, press.chat.id, "targets", draft)
+    ctx.enter(FLOW, "targets", draft)
     return answer_and_edit(press, texts.ASK_TARGETS, _targets_keyboard(ctx, chosen))
 
 
@@ -447,7 +434,7 @@ def choose_targets(ctx: Ctx, press: ButtonPress, data: NoticeTargets) -> list[Ac
         return [AnswerButton(callback_id=press.callback_id, text=texts.CHOOSE_ONE)]
     else:
         return _stale(press)
-    _save(ctx, press.chat.id, "options", draft)
+    ctx.enter(FLOW, "options", draft)
     return answer_and_edit(press, texts.ASK_OPTIONS, _options_keyboard(ctx, draft))
 
 
@@ -456,31 +443,31 @@ def option(ctx: Ctx, press: ButtonPress, data: NoticeOption) -> list[Action]:
         draft = ctx.draft(FLOW, "media")
         if draft is None:
             return _stale(press)
-        return answer_and_edit(press, *_after_media(ctx, press.chat.id, draft))
+        return answer_and_edit(press, *_after_media(ctx, draft))
     if data.option == "now":
         # From the options (改为立即发送) or while the time is asked.
         draft = ctx.draft(FLOW, "options") or ctx.draft(FLOW, "when")
         if draft is None:
             return _stale(press)
         draft.pop("send_at", None)
-        _save(ctx, press.chat.id, "options", draft)
+        ctx.enter(FLOW, "options", draft)
         return answer_and_edit(press, texts.ASK_OPTIONS, _options_keyboard(ctx, draft))
     draft = ctx.draft(FLOW, "options")
     if draft is None:
         return _stale(press)
     if data.option in ("pin", "ack"):
         draft[data.option] = not draft.get(data.option)
-        _save(ctx, press.chat.id, "options", draft)
+        ctx.enter(FLOW, "options", draft)
         return answer_and_edit(press, texts.ASK_OPTIONS, _options_keyboard(ctx, draft))
     if data.option == "when":
-        _save(ctx, press.chat.id, "when", draft)
+        ctx.enter(FLOW, "when", draft)
         return answer_and_edit(press, texts.ASK_WHEN, _when_keyboard())
     if data.option != "preview":
         return _stale(press)
     shown = preview(ctx, draft)
     if isinstance(shown, str):
         return [AnswerButton(callback_id=press.callback_id, text=shown, alert=True)]
-    _save(ctx, press.chat.id, "confirm", draft)
+    ctx.enter(FLOW, "confirm", draft)
     return answer_and_edit(press, *shown)
 
 

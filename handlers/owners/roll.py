@@ -22,7 +22,6 @@ from handlers.context import Ctx
 from handlers.events import Document, IncomingMessage
 from handlers.owners import texts, views
 from storage import owner_votes as store
-from storage.conversations import set_state
 from storage.models import Building, ConversationState
 from storage.people import get_building, get_or_create_building, list_buildings
 
@@ -238,15 +237,7 @@ def roll_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:
     building = get_or_create_building(session=ctx.session, name=name, now=ctx.now)
     if msg.document is None and pasted.strip():
         return reply(_import(ctx, building, pasted)[0], _done_keyboard())
-    set_state(
-        session=ctx.session,
-        user_id=ctx.user.id,
-        chat_id=msg.chat.id,
-        flow=FLOW,
-        step="rows",
-        data={"building": building.id},
-        now=ctx.now,
-    )
+    ctx.enter(FLOW, "rows", {"building": building.id})
     if msg.document is not None:  # the file came with /roll 3号楼 as its caption; more may follow
         return reply(_import_document(ctx, building, msg.document), _done_keyboard())
     return reply(texts.ROLL_ASK.format(building=building.name), _done_keyboard())

@@ -26,7 +26,6 @@ from handlers.points.buttons import (
 from handlers.points.earning import home_building_id
 from handlers.views import display_name
 from storage import points as ledger
-from storage.conversations import set_state
 from storage.models import ConversationState, Redemption, RedemptionStatus
 
 REJECT_FLOW = "redeem_reject"
@@ -169,15 +168,7 @@ def ask_reason(ctx: Ctx, press: ButtonPress, data: RejectRedemption) -> list[Act
     request = _open_request(ctx, data.request)
     if isinstance(request, str):
         return [_toast(press, request)]
-    set_state(
-        session=ctx.session,
-        user_id=ctx.user.id,
-        chat_id=press.chat.id,
-        flow=REJECT_FLOW,
-        step="reason",
-        data={"request": request.id, "card": press.message_id},
-        now=ctx.now,
-    )
+    ctx.enter(REJECT_FLOW, "reason", {"request": request.id, "card": press.message_id})
     ask = SendMessage(chat_id=press.chat.id, text=texts.ASK_REJECT_REASON.format(number=request.id))
     return [_toast(press), ask]
 

@@ -35,21 +35,8 @@ from handlers.polls.launching import (
     publish_to_building,
 )
 from handlers.views import answer_and_edit, building_name, main_menu
-from storage.conversations import set_state
 from storage.models import ConversationState
 from storage.people import get_building
-
-
-def _save(ctx: Ctx, chat_id: int, step: str, data: dict[str, object]) -> None:
-    set_state(
-        session=ctx.session,
-        user_id=ctx.user.id,
-        chat_id=chat_id,
-        flow=FLOW,
-        step=step,
-        data=data,
-        now=ctx.now,
-    )
 
 
 def _keyboard(*buttons: Button) -> InlineKeyboard:
@@ -76,7 +63,7 @@ def step(ctx: Ctx, msg: IncomingMessage, state: ConversationState) -> list[Actio
                     chat_id=msg.chat.id, text=texts.QUESTION_TOO_LONG if words else texts.ASK_QUESTION
                 )
             ]
-        _save(ctx, msg.chat.id, "options", {"question": words, "options": []})
+        ctx.enter(FLOW, "options", {"question": words, "options": []})
         return [SendMessage(chat_id=msg.chat.id, text=texts.ASK_OPTION.format(n=1))]
     if state.step == "options":
         options = list(data.get("options", []))  # type: ignore[call-overload]
@@ -87,9 +74,9 @@ def step(ctx: Ctx, msg: IncomingMessage, state: ConversationState) -> list[Actio
         options.append(words)
         data["options"] = options
         if len(options) >= MAX_OPTIONS:
-            _save(ctx, msg.chat.id, "kind", data)
+            ctx.enter(FLOW, "kind", data)
             return [_ask_kind(msg.chat.id)]
-        _save(ctx, msg.chat.id, "options", data)
+        ctx.enter(FLOW, "options", data)
         if len(options) < MIN_OPTIONS:
             return [SendMessage(chat_id=msg.chat.id, text=texts.ASK_OPTION.format(n=len(options) + 1))]
         return [_ask_option(msg.chat.id, options)]
@@ -151,7 +138,7 @@ def options_done(ctx: Ctx, press: ButtonPress, data: OptionsDone) -> list[Action
     draft = ctx.draft(FLOW, "options")
     if draft is None or len(draft.get("options", [])) < MIN_OPTIONS:  # type: ignore[arg-type]
         return _stale(press)
-    _save(ctx, press.chat.id, "kind", draft)
+    ctx.enter(FLOW, "kind", draft)
     return [AnswerButton(callback_id=press.callback_id), _ask_kind(press.chat.id)]
 
 
@@ -160,7 +147,7 @@ def kind(ctx: Ctx, press: ButtonPress, data: Kind) -> list[Action]:
     if draft is None:
         return _stale(press)
     draft["max_choices"] = len(draft["options"]) if data.multiple else 1  # type: ignore[arg-type]
-    _save(ctx, press.chat.id, "anonymity", draft)
+    ctx.enter(FLOW, "anonymity", draft)
     return answer_and_edit(press, texts.ASK_NAMED, _named_keyboard())
 
 
@@ -182,7 +169,7 @@ def anonymity(ctx: Ctx, press: ButtonPress, data: Anonymity) -> list[Action]:
     if draft is None:
         return _stale(press)
     draft["anonymous"] = bool(data.anonymous)
-    _save(ctx, press.chat.id, "duration", draft)
+    ctx.enter(FLOW, "duration", draft)
     return answer_and_edit(press, texts.ASK_DURATION, _duration_keyboard())
 
 
@@ -214,7 +201,7 @@ def _preview(ctx: Ctx, press: ButtonPress, draft: dict[str, object]) -> list[Act
     if (problem := check(poll)) is not None:
         ctx.forget_state()
         return answer_and_edit(press, problem)
-    _save(ctx, press.chat.id, "confirm", draft)
+    ctx.enter(FLOW, "confirm", draft)
     return answer_and_edit(press, *_preview_of(ctx, draft))
 
 

@@ -14,7 +14,6 @@ from handlers.polls import texts, views
 from handlers.polls.buttons import CancelPoll, PollBuilding
 from handlers.views import building_name, rows
 from storage import polls as store
-from storage.conversations import set_state
 from storage.models import Poll, Role
 from storage.people import get_building, list_buildings
 
@@ -144,15 +143,7 @@ def publish_to_building(ctx: Ctx, draft: Draft, building_id: int) -> str:
 
 def building_question(ctx: Ctx, msg_chat_id: int, draft: Draft) -> list[Action]:
     """Staff in private: which building's group gets the poll."""
-    set_state(
-        session=ctx.session,
-        user_id=ctx.user.id,
-        chat_id=msg_chat_id,
-        flow=FLOW,
-        step="building",
-        data=draft.dump(),
-        now=ctx.now,
-    )
+    ctx.enter(FLOW, "building", draft.dump())
     choices = [
         Button(text=b.name, data=PollBuilding(b.id).encode())
         for b in list_buildings(session=ctx.session)
@@ -169,15 +160,7 @@ def building_question(ctx: Ctx, msg_chat_id: int, draft: Draft) -> list[Action]:
 
 def begin(ctx: Ctx, chat_id: int) -> list[Action]:
     """发起投票, step by step: the first question (the next steps are in guided.py)."""
-    set_state(
-        session=ctx.session,
-        user_id=ctx.user.id,
-        chat_id=chat_id,
-        flow=FLOW,
-        step="question",
-        data={},
-        now=ctx.now,
-    )
+    ctx.enter(FLOW, "question", {})
     cancel = InlineKeyboard(rows=((Button(text=texts.BTN_CANCEL, data=CancelPoll().encode()),),))
     return [SendMessage(chat_id=chat_id, text=texts.ASK_QUESTION, keyboard=cancel)]
 

@@ -18,7 +18,6 @@ from handlers.parsing import strip_mention, strip_report_prefix
 from handlers.reports import texts
 from handlers.reports.filing import building_named_in, draft_from, file_report, has_content, has_words
 from handlers.views import menu_key
-from storage.conversations import set_state
 from storage.models import ConversationState
 from storage.people import list_buildings
 
@@ -45,15 +44,7 @@ def from_group(ctx: Ctx, msg: IncomingMessage, body: str) -> list[Action]:
         return [SendMessage(chat_id=msg.chat.id, text=texts.GROUP_NOT_BOUND, reply_to=msg.message_id)]
     if not body and not (msg.photo_file_id or msg.voice_file_id):
         # 报事 alone: the next words, photo or voice note of this person here are the report.
-        set_state(
-            session=ctx.session,
-            user_id=ctx.user.id,
-            chat_id=msg.chat.id,
-            flow=FLOW,
-            step=STEP_DESCRIBE,
-            data={},
-            now=ctx.now,
-        )
+        ctx.enter(FLOW, STEP_DESCRIBE, {})
         return [SendMessage(chat_id=msg.chat.id, text=texts.REPORT_ASK_GROUP, reply_to=msg.message_id)]
     draft = draft_from(msg, body)
     if not has_content(draft):

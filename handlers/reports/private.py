@@ -30,7 +30,6 @@ from handlers.reports.filing import (
 from handlers.reports.group import FLOW, STEP_DESCRIBE, continue_in_group, from_group
 from handlers.reports.views import building_choice
 from handlers.views import cancel_keyboard, main_menu, snippet
-from storage.conversations import set_state
 from storage.models import ConversationState
 from storage.people import get_building, list_buildings, member_buildings
 
@@ -47,15 +46,7 @@ def report_command(ctx: Ctx, msg: IncomingMessage, args: str) -> list[Action]:
 
 
 def start_private(ctx: Ctx, msg: IncomingMessage) -> list[Action]:
-    set_state(
-        session=ctx.session,
-        user_id=ctx.user.id,
-        chat_id=msg.chat.id,
-        flow=FLOW,
-        step=STEP_DESCRIBE,
-        data={},
-        now=ctx.now,
-    )
+    ctx.enter(FLOW, STEP_DESCRIBE, {})
     return [SendMessage(chat_id=msg.chat.id, text=texts.REPORT_ASK_TEXT, keyboard=cancel_keyboard(ctx.user))]
 
 
@@ -97,15 +88,7 @@ def file_private(ctx: Ctx, msg: IncomingMessage, text: str) -> list[Action]:
         return _finish_private(ctx, msg.chat.id, draft, named.id)
     if ctx.user.building_id is not None or not buildings:
         return _finish_private(ctx, msg.chat.id, draft, ctx.user.building_id)
-    set_state(
-        session=ctx.session,
-        user_id=ctx.user.id,
-        chat_id=msg.chat.id,
-        flow=FLOW,
-        step=STEP_BUILDING,
-        data=draft,
-        now=ctx.now,
-    )
+    ctx.enter(FLOW, STEP_BUILDING, draft)
     question = texts.REPORT_ASK_BUILDING
     if not draft["text"]:
         media = texts.MEDIA_VOICE if draft.get("voice") else texts.MEDIA_PHOTO

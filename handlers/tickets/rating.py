@@ -16,7 +16,6 @@ from handlers.tickets.buttons import Rate
 from handlers.tickets.cards import card_edits
 from handlers.tickets.workflow import rate as rate_ticket
 from handlers.tickets.workflow import reopen
-from storage.conversations import set_state
 from storage.models import ConversationState, Rating, Ticket, TicketStatus
 from storage.tickets import get_ticket
 
@@ -58,15 +57,7 @@ def rate(ctx: Ctx, press: ButtonPress, data: Rate) -> list[Action]:
     if isinstance(ticket, AnswerButton):
         return [ticket]
     if rating == Rating.UNSATISFIED:
-        set_state(
-            session=ctx.session,
-            user_id=ctx.user.id,
-            chat_id=press.chat.id,
-            flow=FLOW,
-            step="why",
-            data={"ticket": ticket.id},
-            now=ctx.now,
-        )
+        ctx.enter(FLOW, "why", {"ticket": ticket.id})
         # The buttons go as soon as a rating is given; the question takes their place in the same message.
         asked = f"{common.RATING_NAMES[rating]}\n{texts.RATE_WHY.format(number=ticket.id)}"
         return [AnswerButton(callback_id=press.callback_id), _rated(press, ticket, asked)]

@@ -19,7 +19,6 @@ from handlers.tickets.cards import card_edits
 from handlers.tickets.views import staff_choice, step_keyboard
 from handlers.tickets.workflow import announce, assign, move, refusal
 from handlers.views import building_name, display_name, snippet
-from storage.conversations import set_state
 from storage.models import ConversationState, Role, Ticket, TicketStatus, User
 from storage.people import get_building, get_user, staff_members
 from storage.tickets import get_ticket, ticket_by_card
@@ -77,15 +76,7 @@ def press_needing_words(ctx: Ctx, press: ButtonPress, data: Resolve | Reject) ->
     refused = refusal(ticket, to)
     if refused is not None:
         return [_toast(press, refused)]
-    set_state(
-        session=ctx.session,
-        user_id=ctx.user.id,
-        chat_id=press.chat.id,
-        flow=FLOW,
-        step=to,
-        data={"ticket": ticket.id},
-        now=ctx.now,
-    )
+    ctx.enter(FLOW, to, {"ticket": ticket.id})
     resolving = to == TicketStatus.RESOLVED
     question = (texts.ASK_RESOLVE_NOTE if resolving else texts.ASK_REJECT_REASON).format(number=ticket.id)
     ask = SendMessage(
