@@ -88,24 +88,11 @@ def queued_in(session: Session) -> list[OutboxMessage]:
     return list(session.info.get(_QUEUED, ()))
 
 
-def has_pending(
-    *, session: Session, chat_id: int, before: int | None = None, ignore: Collection[int] = ()
-) -> bool:
-    """Whether anything for this chat still waits (queued before row `before`): a new one must follow it.
-
-    `ignore`: rows already delivered whose marks are not written yet.
-    """
-    query = select(_row_id).where(_chat_id == chat_id, _is_pending)
-    if before is not None:
-        query = query.where(_row_id < before)
-    if ignore:
-        query = query.where(_row_id.not_in(list(ignore)))
-    return session.exec(query.limit(1)).first() is not None
-
-
 def chats_waiting(*, session: Session, first: dict[int, int], ignore: Collection[int] = ()) -> set[int]:
-    """Of these chats, those with a pending row queued before the given row: `has_pending` for many chats
-    in a few queries (an update that queued a notice to a thousand groups asks for all of them at once)."""
+    """Of these chats (chat id → the first row a new batch would send), those where a pending row queued
+    before it still waits, so the batch must follow it; `ignore`: rows already delivered whose marks are not
+    written yet. A few queries for any number of chats: one update may queue a notice to a thousand groups.
+    """
     waiting: set[int] = set()
     chats = sorted(first)
     for start in range(0, len(chats), 500):
@@ -328,11 +315,6 @@ def recent_sends(*, session: Session, since: datetime) -> list[tuple[int, dateti
     return [
         (chat_id, sent_at) for chat_id, sent_at in session.exec(query.order_by(col(OutboxMessage.sent_at)))
     ]
-
-
-def pending_count(*, session: Session) -> int:
-    query = select(func.count()).select_from(OutboxMessage).where(_is_pending)
-    return session.exec(query).one()
 
 
 # The marks below update by id rather than through the loaded object: the object is a copy taken at

@@ -178,11 +178,6 @@ def get_household(*, session: Session, household_id: int) -> OwnerHousehold | No
     return session.get(OwnerHousehold, household_id)
 
 
-def owned_by(*, session: Session, user_id: int) -> list[OwnerHousehold]:
-    statement = select(OwnerHousehold).where(OwnerHousehold.owner_tg_id == user_id)
-    return list(session.exec(statement.order_by(col(OwnerHousehold.id))))
-
-
 # --- votes
 
 
@@ -275,11 +270,6 @@ def due_votes(*, session: Session, now: datetime, limit: int = 20) -> list[Owner
         .with_for_update(skip_locked=True)
     )
     return list(session.exec(statement))
-
-
-def open_votes(*, session: Session) -> list[OwnerVote]:
-    statement = select(OwnerVote).where(OwnerVote.status == OwnerVoteStatus.OPEN)
-    return list(session.exec(statement.order_by(col(OwnerVote.id))))
 
 
 def roll_of(*, session: Session, vote_id: int) -> list[OwnerVoteRoll]:

@@ -492,13 +492,6 @@ def decide_redemption(
     session.add(request)
 
 
-def pending_redemptions(*, session: Session, user_id: int) -> list[Redemption]:
-    statement = select(Redemption).where(
-        Redemption.user_id == user_id, Redemption.status == RedemptionStatus.PENDING
-    )
-    return list(session.exec(statement))
-
-
 # --- awards waiting for a second staff member
 
 

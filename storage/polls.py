@@ -172,10 +172,6 @@ def named_votes(*, session: Session, poll_id: int) -> list[tuple[PollVote, User]
     return list(session.exec(statement))
 
 
-def named_voters(*, session: Session, poll_id: int) -> set[int]:
-    return set(session.exec(select(PollVote.user_id).where(PollVote.poll_id == poll_id).distinct()))
-
-
 # --- anonymous polls
 
 
@@ -202,10 +198,6 @@ def set_ballot(
     for option in after - before:
         _count(session, poll_id, option, +1)
     session.flush()
-
-
-def ballot_voters(*, session: Session, poll_id: int) -> set[str]:
-    return set(session.exec(select(PollBallot.voter).where(PollBallot.poll_id == poll_id)))
 
 
 def voter_count(*, session: Session, poll: Poll) -> int:
