@@ -46,7 +46,7 @@ from storage.outbox import (
     renew_claims,
 )
 from storage.people import set_chat_active
-from storage.tickets import set_card
+from storage.tickets import set_cards
 
 log = logging.getLogger(__name__)
 
@@ -200,17 +200,16 @@ class OutboxSender:
 
     def write_marks(self, session: Session, marks: list[Sent]) -> None:
         """Mark delivered rows sent, in the caller's transaction."""
-        now = self.clock()
-        for sent in marks:
-            for row in sent.rows:
-                mark_sent(session=session, row=row, message_id=sent.message_id, now=now)
-                if row.card_for_ticket_id is not None and sent.message_id is not None:
-                    set_card(
-                        session=session,
-                        ticket_id=row.card_for_ticket_id,
-                        chat_id=row.chat_id,
-                        message_id=sent.message_id,
-                    )
+        rows = [(row, sent.message_id) for sent in marks for row in sent.rows]
+        mark_sent(
+            session=session, sent=[(row.id or 0, message_id) for row, message_id in rows], now=self.clock()
+        )
+        cards = [
+            (row.card_for_ticket_id, row.chat_id, message_id)
+            for row, message_id in rows
+            if row.card_for_ticket_id is not None and message_id is not None
+        ]
+        set_cards(session=session, cards=cards)
 
     def _stopping(self) -> bool:
         return self._stop is not None and self._stop.is_set()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, func, update
+from sqlalchemy import ColumnElement, String, bindparam, cast, func, update
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage, OutboxStatus
@@ -321,14 +321,24 @@ def recent_sends(*, session: Session, since: datetime) -> list[tuple[int, dateti
 # claim time, and writing it back whole could undo a renewal made meanwhile.
 
 
-def mark_sent(*, session: Session, row: OutboxMessage, message_id: int | None, now: datetime) -> None:
-    _finish(
-        session,
-        row,
-        status=OutboxStatus.SENT,
-        sent_at=now,
-        sent_message_id=message_id,
+def mark_sent(*, session: Session, sent: Collection[tuple[int, int | None]], now: datetime) -> None:
+    """Mark delivered rows sent: (row id, the message id it got) pairs, in one statement for all."""
+    if not sent:
+        return
+    statement = (
+        update(OutboxMessage)
+        .where(_row_id == bindparam("row"))
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            sent_message_id=bindparam("message"),
+            attempts=col(OutboxMessage.attempts) + 1,
+            claimed_until=None,
+        )
     )
+    # On the connection: an ORM-enabled UPDATE would also search the session for the rows to
+    # synchronise, and these are copies taken at claim time that nobody reads again.
+    session.connection().execute(statement, [{"row": row, "message": message} for row, message in sent])
 
 
 def postpone(*, session: Session, row: OutboxMessage, delay: timedelta, error: str, now: datetime) -> None:

@@ -8,16 +8,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import Building, Chat, ChatMember, Role, User
-from storage.race import get_or_create
+from storage.race import get_or_create, get_or_insert
 
 
 def upsert_user(
     *, session: Session, user_id: int, first_name: str, username: str | None, now: datetime
 ) -> User:
-    user, created = get_or_create(
+    user, created = get_or_insert(
         session=session,
-        find=lambda: session.get(User, user_id),
-        make=lambda: User(id=user_id, first_name=first_name, username=username, created_at=now),
+        model=User,
+        key=user_id,
+        values={"id": user_id, "first_name": first_name, "username": username, "created_at": now},
     )
     if not created and (user.first_name, user.username) != (first_name, username):
         user.first_name, user.username = first_name, username
@@ -35,10 +36,11 @@ def set_role(*, session: Session, user: User, role: Role) -> None:
 
 
 def upsert_chat(*, session: Session, chat_id: int, type: str, title: str, now: datetime) -> Chat:
-    chat, created = get_or_create(
+    chat, created = get_or_insert(
         session=session,
-        find=lambda: session.get(Chat, chat_id),
-        make=lambda: Chat(id=chat_id, type=type, title=title, created_at=now),
+        model=Chat,
+        key=chat_id,
+        values={"id": chat_id, "type": type, "title": title, "created_at": now},
     )
     if not created and (chat.title != title or not chat.active):
         chat.title, chat.active = title, True

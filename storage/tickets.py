@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, false, or_, update
+from sqlalchemy import ColumnElement, bindparam, false, or_, update
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, func, select
 
@@ -277,8 +277,11 @@ def open_tickets_in_building(
         .limit(limit)
     )
     if light:
-        # Only what the comparison reads; the rest loads when a caller touches it (the one that matched).
-        query = query.options(load_only(Ticket.id, Ticket.text, Ticket.duplicate_terms))  # type: ignore[arg-type]
+        # Only what the comparison reads, and the age the duplicate question gives; the rest loads when a
+        # caller touches it (the one that matched).
+        query = query.options(
+            load_only(Ticket.id, Ticket.text, Ticket.duplicate_terms, Ticket.created_at)  # type: ignore[arg-type]
+        )
     return list(session.exec(query))
 
 
@@ -320,12 +323,20 @@ def followers_of(*, session: Session, ticket_id: int) -> list[TicketFollower]:
     return list(session.exec(query))
 
 
-def set_card(*, session: Session, ticket_id: int, chat_id: int, message_id: int) -> None:
-    # One statement, without loading the ticket: this runs for every card the outbox delivers.
-    session.exec(
+def set_cards(*, session: Session, cards: Collection[tuple[int, int, int]]) -> None:
+    """Where each ticket's staff card was sent: (ticket id, chat id, message id) triples.
+
+    One statement for all, on the connection, without loading the tickets: this runs for every card the
+    outbox delivers."""
+    if not cards:
+        return
+    statement = (
         update(Ticket)
-        .where(col(Ticket.id) == ticket_id)
-        .values(card_chat_id=chat_id, card_message_id=message_id)
+        .where(col(Ticket.id) == bindparam("ticket"))
+        .values(card_chat_id=bindparam("chat"), card_message_id=bindparam("message"))
+    )
+    session.connection().execute(
+        statement, [{"ticket": ticket, "chat": chat, "message": message} for ticket, chat, message in cards]
     )
 
 

@@ -13,7 +13,7 @@ from storage.db import session_scope, utcnow
 from storage.models import Chat, ConversationState, OutboxMessage, Ticket, TicketFollower
 from storage.outbox import enqueue, mark_dead, mark_sent
 from storage.people import bind_chat, get_or_create_building, upsert_chat, upsert_user
-from storage.tickets import Sorting, add_follower, create_ticket, set_card
+from storage.tickets import Sorting, add_follower, create_ticket, set_cards
 
 OLD, NEW = -100, -1001234567890
 STAFF_CHAT, OTHER = -999, -555
@@ -66,8 +66,7 @@ def build(engine) -> World:
             now=now,
         )
         session.flush()
-        set_card(session=session, ticket_id=ticket.id, chat_id=STAFF_CHAT, message_id=70)
-        set_card(session=session, ticket_id=card_ticket.id, chat_id=OLD, message_id=80)
+        set_cards(session=session, cards=[(ticket.id, STAFF_CHAT, 70), (card_ticket.id, OLD, 80)])
         add_follower(
             session=session, ticket_id=ticket.id, user_id=NEIGHBOUR, chat_id=OLD, message_id=9, now=now
         )
@@ -85,7 +84,7 @@ def build(engine) -> World:
         dead = enqueue(session=session, chat_id=OLD, payload=send(OLD, "拒收"), now=now)
         other = enqueue(session=session, chat_id=OTHER, payload=send(OTHER, "别的群"), now=now)
         session.flush()
-        mark_sent(session=session, row=sent, message_id=500, now=now)
+        mark_sent(session=session, sent=[(sent.id, 500)], now=now)
         mark_dead(session=session, row=dead, error="400")
         return World(
             building_id=building.id,

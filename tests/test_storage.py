@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlmodel import Session, func, select
@@ -41,10 +42,10 @@ def test_claim_update_once(engine) -> None:
         assert not claim_update(session=session, update_id=7, now=utcnow())
 
 
-def test_get_or_create_survives_the_race(engine, db_url: str) -> None:
-    """Two processes create the same building at once: one row, and neither fails."""
+def _race(db_url: str, create: Callable[[Session], int | None]) -> list[int | None]:
+    """Run `create` in two transactions at once, as two processes would; what each got back."""
     barrier = threading.Barrier(2)
-    names: list[int | None] = []
+    got: list[int | None] = []
     errors: list[BaseException] = []
 
     def worker() -> None:
@@ -53,7 +54,7 @@ def test_get_or_create_survives_the_race(engine, db_url: str) -> None:
         try:
             with session_scope(own) as session:
                 barrier.wait()
-                names.append(get_or_create_building(session=session, name="5号楼", now=utcnow()).id)
+                got.append(create(session))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -65,9 +66,28 @@ def test_get_or_create_survives_the_race(engine, db_url: str) -> None:
     for t in threads:
         t.join()
     assert errors == []
-    assert len(set(names)) == 1
+    return got
+
+
+def test_get_or_create_survives_the_race(engine, db_url: str) -> None:
+    """Two processes create the same building at once: one row, and neither fails."""
+    got = _race(
+        db_url, lambda session: get_or_create_building(session=session, name="5号楼", now=utcnow()).id
+    )
+    assert len(got) == 2 and len(set(got)) == 1
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Building)).one() == 1
+
+
+def test_upsert_user_survives_the_race(engine, db_url: str) -> None:
+    """Two updates of a new resident handled at once: one row, both get it, neither fails."""
+
+    def create(session: Session) -> int | None:
+        return upsert_user(session=session, user_id=4242, first_name="张", username=None, now=utcnow()).id
+
+    assert _race(db_url, create) == [4242, 4242]
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(User)).one() == 1
 
 
 def test_migrations_match_the_models(engine) -> None:

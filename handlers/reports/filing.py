@@ -226,6 +226,11 @@ def _building_key(text: str) -> tuple[str | None, str] | None:
     return said.area, BUILDING_SUFFIX.sub("", said.building)
 
 
+def names_a_building(text: str) -> bool:
+    """Whether the text names a building at all (most reports do not: no need to list the buildings)."""
+    return _building_key(text) is not None
+
+
 def building_named_in(text: str, buildings: list[Building]) -> Building | None:
     """The bound building a private report names, matched by number whichever word it uses."""
     said = _building_key(text)
