@@ -6,6 +6,7 @@ import math
 import os
 from collections.abc import Iterable
 from functools import cache
+from operator import attrgetter
 
 from nlp.location import extract_location, mask_locations
 from nlp.matcher import EXACT, FUZZY, FUZZY_FACTOR, PINYIN_FACTOR, Hit, TermIndex, keep_longest
@@ -15,6 +16,8 @@ from nlp.result import Classification, Match
 from nlp.segment import Segmenter
 from nlp.taxonomy import Taxonomy, configured_taxonomy_path, load_taxonomy
 from nlp.urgency import Danger, Grammar
+
+_START = attrgetter("start")
 
 
 @cache
@@ -77,9 +80,10 @@ class Classifier:
             # a keyword's typo.
             covered = found if self._grammar is None else [h for h in found if h.term in self._main_terms]
             found += self._index.find_typos(mask_locations(norm), covered, self._segmenter)
-        hits = [hit for hit in found if hit.term in self._index.uses]
-        category_hits = [hit for hit in hits if hit.term in self._category_terms]
-        urgency_hits = [hit for hit in hits if hit.term in self._urgency_terms]
+        # Both term sets lie inside the index's keywords, so no pass over ``found`` for those is needed first.
+        category_terms, urgency_terms = self._category_terms, self._urgency_terms
+        category_hits = [hit for hit in found if hit.term in category_terms]
+        urgency_hits = [hit for hit in found if hit.term in urgency_terms]
         if settings.longest_match:
             category_hits = keep_longest(category_hits)
             urgency_hits = keep_longest(urgency_hits)
@@ -153,7 +157,7 @@ class Classifier:
             (category_hits, lambda s: s < urgency),
             (urgency_hits, lambda s: s == urgency),
         ):
-            for hit in sorted(hits, key=lambda h: h.start):
+            for hit in sorted(hits, key=_START):
                 for use in self._index.uses[hit.term]:
                     if not in_group(use.slot):
                         continue
@@ -192,7 +196,8 @@ class Classifier:
         if urgent and self._lean_weight > 0:
             self._lean(scores, danger)
         category_scores = [max(0.0, score) for score in scores[: self._urgency_slot]]
-        order = sorted(range(len(category_scores)), key=lambda i: (-category_scores[i], i))
+        # Best first; a reverse sort keeps equal scores in slot order, as the (-score, slot) key did.
+        order = sorted(range(len(category_scores)), key=category_scores.__getitem__, reverse=True)
         best = order[0]
         first = category_scores[best]
         if first <= 0:

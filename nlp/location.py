@@ -35,6 +35,19 @@ _ROOM_MARKED = re.compile(r"(?<![\d.])(\d{3,4})(?:室|号房|房间)")
 _ROOM_CONTEXT = re.compile(r"(?:楼上|楼下|对门|隔壁|住在?)(\d{3,4})(?!\d)|(?<![\d.])(\d{3,4})(?=家|户|的)")
 
 
+# Every match of a pattern holds one of its marks, so a text holding none is not searched: the patterns open
+# with lookbehinds and alternations that the regex engine tries at every position.
+_AREA_MARKS = re.compile("区|期")
+_BUILDING_MARKS = re.compile("号楼|栋|幢|座")
+_UNIT_MARKS = re.compile("单元")
+_DASHED_MARKS = re.compile("-")
+_ROOM_MARKS = re.compile("室|号房|房间")
+
+
+def _may_hold(text: str, marks: re.Pattern[str]) -> bool:
+    return marks.search(text) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     area: str | None = None
@@ -85,23 +98,33 @@ def extract_location(text: str) -> Location | None:
     """Find the first area/building/unit/room mention in normalised text (see :func:`nlp.normalize`)."""
     area = building = unit = room = None
     after = 0
-    dashed = _DASHED.search(text)
+    dashed = _DASHED.search(text) if _may_hold(text, _DASHED_MARKS) else None
     if dashed and _plausible_room(dashed.group(3)):
         building, unit, room = f"{int(dashed.group(1))}号楼", f"{int(dashed.group(2))}单元", dashed.group(3)
-    if match := _AREA.search(text):
+    if _may_hold(text, _AREA_MARKS) and (match := _AREA.search(text)):
         raw = match.group(1) or match.group(2)
         label = _label(raw)
         if label:
             area = f"{label}区" if match.group(1) else f"{label}期"
-    if building is None and (match := _BUILDING.search(text)) and (label := _label(match.group(1))):
+    if (
+        building is None
+        and _may_hold(text, _BUILDING_MARKS)
+        and (match := _BUILDING.search(text))
+        and (label := _label(match.group(1)))
+    ):
         building = f"{label}{match.group(2)}"
         after = match.end()
-    if unit is None and (match := _UNIT.search(text)) and (label := _label(match.group(1))):
+    if (
+        unit is None
+        and _may_hold(text, _UNIT_MARKS)
+        and (match := _UNIT.search(text))
+        and (label := _label(match.group(1)))
+    ):
         unit = f"{label}单元"
         after = max(after, match.end())
     if room is None and after and (match := _ROOM_AFTER.match(text, after)):
         room = match.group(1)
-    if room is None and (match := _ROOM_MARKED.search(text)):
+    if room is None and _may_hold(text, _ROOM_MARKS) and (match := _ROOM_MARKED.search(text)):
         room = match.group(1)
     if room is None:
         for match in _ROOM_CONTEXT.finditer(text):
@@ -119,7 +142,12 @@ def mask_locations(text: str) -> str:
 
     Addresses say where, never what: "3号楼电悌" must not let 楼+电 sound like 漏电 in the typo matcher.
     """
-    spans = [m.span() for pattern in (_AREA, _BUILDING, _UNIT) for m in pattern.finditer(text)]
+    spans = [
+        m.span()
+        for pattern, marks in ((_AREA, _AREA_MARKS), (_BUILDING, _BUILDING_MARKS), (_UNIT, _UNIT_MARKS))
+        if _may_hold(text, marks)
+        for m in pattern.finditer(text)
+    ]
     if not spans:
         return text
     chars = list(text)

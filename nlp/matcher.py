@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, islice
+from operator import add, attrgetter
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -54,28 +56,35 @@ class Use:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: gates are told apart by identity only, which keeps ``None in gates`` a C-level scan.
+@dataclass(frozen=True, slots=True, eq=False)
 class _PairGate:
     """For one character pair: lengths of keywords whose sound starts like it, and keywords starting or
     ending with it (candidates for one edit)."""
 
     sound: tuple[int, ...]
-    # (window length, keywords one edit from a window of that length)
-    first: tuple[tuple[int, tuple[str, ...]], ...]
-    last: tuple[tuple[int, tuple[str, ...]], ...]
+    # (window length, (keyword, its character at the fixed end, the rest) for keywords one edit from a
+    # window of that length); the parts are cut once here rather than for every window.
+    first: tuple[tuple[int, tuple[tuple[str, str, str], ...]], ...]
+    last: tuple[tuple[int, tuple[tuple[str, str, str], ...]], ...]
 
 
-_UNSEEN = _PairGate((), (), ())
+# The remembered answer for a pair that can start no typo window.
+_NO_GATE = _PairGate((), (), ())
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    # A named tuple rather than a frozen dataclass: a message makes dozens of hits, and building a tuple
+    # costs a fraction of a frozen dataclass's per-field ``object.__setattr__``.
     term: str
     start: int
     end: int
     how: str
     similarity: float
     found: str
+
+
+_START = attrgetter("start")
 
 
 class TermIndex:
@@ -114,6 +123,15 @@ class TermIndex:
         for term in sorted((t for t in terms if len(t) > 1), key=len, reverse=True):
             by_prefix.setdefault(term[:2], []).append(term)
         self.by_prefix = by_prefix
+        # The same, compiled for find_exact: (term, length, must stand alone) per prefix.
+        self._exact_by_pair: dict[str, tuple[tuple[str, int, bool], ...]] = {
+            prefix: tuple((term, len(term), term in self.bounded) for term in group)
+            for prefix, group in by_prefix.items()
+        }
+        # One-character terms are found by a C-level scan instead of a test at every position.
+        self._singles_pattern = (
+            re.compile("|".join(re.escape(term) for term in sorted(self.singles))) if self.singles else None
+        )
         self.readings = readings
         self.exact_only = exact_only
         self.by_sound: dict[tuple[str, ...], list[str]] = {}
@@ -124,13 +142,18 @@ class TermIndex:
         # Sound prefix → the lengths of keywords starting with it (in ``sound_lengths`` order), and the
         # per-pair gate answers of ``_typos_in_run``, worked out once per character pair and kept.
         self.sound_prefix_lengths: dict[tuple[str, ...], tuple[int, ...]] = {}
-        self._pair_gates: dict[str, _PairGate | None] = {}
+        self._pair_gates: dict[str, _PairGate] = {}
         self._alike: dict[str, bool] = {}
+        # Each character's most common reading, the one the sound index is keyed by.
+        self._primary: dict[str, str] = {}
         if readings is not None:
+            self._primary = {char: values[0] for char, values in readings.items()}
             self._index_typos(readings)
 
     def _index_typos(self, readings: dict[str, tuple[str, ...]]) -> None:
-        for term in (self.uses.keys() | self.negative.keys()) - self.exact_only:
+        # In sorted order: a set's order changes with the process's hash seed, and two homophones that fit
+        # one typo would come out in either order from one process to the next.
+        for term in sorted((self.uses.keys() | self.negative.keys()) - self.exact_only):
             if not (MIN_PINYIN_LEN <= len(term) <= MAX_TYPO_LEN and _HAN.match(term)):
                 continue
             for key in reading_keys(term, readings):
@@ -150,36 +173,53 @@ class TermIndex:
             for prefix, lengths in lengths_by_prefix.items()
         }
 
-    def _pair_gate(self, pair: str) -> _PairGate | None:
-        """What a window starting (or, for one edit, ending) with ``pair`` may be a typo of; None: nothing."""
+    def _pair_gate(self, pair: str) -> _PairGate:
+        """What a window starting (or, for one edit, ending) with ``pair`` may be a typo of, or _NO_GATE."""
         readings = self.readings or {}
         sound: tuple[int, ...] = ()
         if pair not in self.exact_prefixes:
             key = (readings.get(pair[0], ("?",))[0], readings.get(pair[1], ("?",))[0])
             sound = self.sound_prefix_lengths.get(key, ())
-        first = _by_window_length(self.edit_first.get(pair, ()))
-        last = _by_window_length(self.edit_last.get(pair, ()))
-        gate = _PairGate(sound, first, last) if sound or first or last else None
+        first = tuple(
+            (n, tuple((term, term[-1], term[:-1]) for term in terms))
+            for n, terms in _by_window_length(self.edit_first.get(pair, ()))
+        )
+        last = tuple(
+            (n, tuple((term, term[0], term[1:]) for term in terms))
+            for n, terms in _by_window_length(self.edit_last.get(pair, ()))
+        )
+        gate = _PairGate(sound, first, last) if sound or first or last else _NO_GATE
         if len(self._pair_gates) >= MAX_PAIR_GATES:
             self._pair_gates.clear()
         self._pair_gates[pair] = gate
         return gate
 
     def find_exact(self, text: str) -> list[Hit]:
+        """Every term occurrence, by start; at one start a one-character term first, then longest first."""
         hits: list[Hit] = []
-        starts, singles, by_prefix, bounded = self.starts, self.singles, self.by_prefix, self.bounded
-        for i, char in enumerate(text):
-            if char not in starts:
+        # Every character pair of the text is looked up at C speed; only pairs that start a term cost a
+        # Python step.
+        pairs = map(self._exact_by_pair.get, map(add, text, islice(text, 1, None)))
+        for i, candidates in enumerate(pairs):
+            if candidates is None:
                 continue
-            if char in singles and (char not in bounded or _stands_alone(text, i, i + 1)):
-                hits.append(Hit(char, i, i + 1, EXACT, 1.0, char))
-            candidates = by_prefix.get(text[i : i + 2])
-            if candidates:
-                for term in candidates:
-                    if text.startswith(term, i):
-                        end = i + len(term)
-                        if term not in bounded or _stands_alone(text, i, end):
-                            hits.append(Hit(term, i, end, EXACT, 1.0, term))
+            for term, size, bounded in candidates:
+                # The pair matched, so a two-character term is there.
+                if size == 2 or text.startswith(term, i):
+                    end = i + size
+                    if not bounded or _stands_alone(text, i, end):
+                        hits.append(Hit(term, i, end, EXACT, 1.0, term))
+        if self._singles_pattern is not None:
+            bounded_terms = self.bounded
+            singles = [
+                Hit(char, i, i + 1, EXACT, 1.0, char)
+                for match in self._singles_pattern.finditer(text)
+                for char, i in ((match.group(), match.start()),)
+                if char not in bounded_terms or _stands_alone(text, i, i + 1)
+            ]
+            if singles:
+                # A stable sort by start puts each single before the longer terms found at its position.
+                hits = sorted(singles + hits, key=_START)
         return hits
 
     def find_phrases(self, text: str, window: int) -> Iterator[tuple[int, Phrase]]:
@@ -204,19 +244,19 @@ class TermIndex:
         """
         if self.readings is None or not self.sound_lengths:
             return []
-        free = [1] * len(text)
+        free = bytearray(b"\x01") * len(text)
         for hit in covered:
-            free[hit.start : hit.end] = [0] * (hit.end - hit.start)
+            free[hit.start : hit.end] = bytes(hit.end - hit.start)
         hits: list[Hit] = []
         for run_match in _HAN_RUN.finditer(text):
             offset, stop = run_match.span()
-            if any(free[offset:stop]):
+            if free.find(1, offset, stop) != -1:
                 self._typos_in_run(run_match.group(), offset, free[offset:stop], segmenter, hits)
         # A window can be found both by sound and by one edit; keep one hit per span and keyword.
         return list({(hit.start, hit.end, hit.term): hit for hit in hits}.values())
 
     def _typos_in_run(
-        self, run: str, offset: int, free: list[int], segmenter: Segmenter, hits: list[Hit]
+        self, run: str, offset: int, free: bytearray, segmenter: Segmenter, hits: list[Hit]
     ) -> None:
         """Typo matches in one run of Chinese characters.
 
@@ -227,19 +267,20 @@ class TermIndex:
         """
         gates = self._pair_gates
         size = len(run)
-        found: list[tuple[int, _PairGate]] = []
-        for i in range(size - 1):
-            pair = run[i : i + 2]
-            gate = gates.get(pair, _UNSEEN)
-            if gate is _UNSEEN:
-                gate = self._pair_gate(pair)
-            if gate is not None:
-                found.append((i, gate))
+        # All pairs are looked up at C speed; only a pair never seen before costs a Python step.
+        pairs = list(map(add, run, islice(run, 1, None)))
+        looked_up = list(map(gates.get, pairs))
+        if None in looked_up:
+            looked_up = [
+                self._pair_gate(pair) if gate is None else gate
+                for pair, gate in zip(pairs, looked_up, strict=True)
+            ]
+        found = [(i, gate) for i, gate in enumerate(looked_up) if gate is not _NO_GATE]
         if not found:
             return
         free_before = [0, *accumulate(free)]
         candidates: list[tuple[int, int, str, list[int], str, float]] = []
-        primary: list[str] | None = None
+        primary: list[str | None] | None = None
         by_sound = self.by_sound
         for i, gate in found:
             for length in gate.sound:
@@ -247,8 +288,8 @@ class TermIndex:
                 if end > size or free_before[end] == free_before[i]:
                     continue
                 if primary is None:
-                    readings = self.readings or {}
-                    primary = [readings.get(char, ("?",))[0] for char in run]
+                    # A character without a reading (None) is in no sound key, as "?" never was.
+                    primary = list(map(self._primary.get, run))
                 window = run[i:end]
                 for term in by_sound.get(tuple(primary[i:end]), ()):
                     diffs = [k for k in range(length) if window[k] != term[k]]
@@ -262,8 +303,8 @@ class TermIndex:
                 if end <= size and free_before[end] != free_before[i]:
                     window = run[i:end]
                     last, head = window[-1], window[:-1]
-                    for term in terms:
-                        if last == term[-1] or term.startswith(head) or window.startswith(term[:-1]):
+                    for term, term_last, term_head in terms:
+                        if last == term_last or term.startswith(head) or window.startswith(term_head):
                             spans.add((i, end, term))
             end = i + 2
             for n, terms in gate.last:
@@ -271,8 +312,8 @@ class TermIndex:
                 if start >= 0 and free_before[end] != free_before[start]:
                     window = run[start:end]
                     first, tail = window[0], window[1:]
-                    for term in terms:
-                        if first == term[0] or term.endswith(tail) or window.endswith(term[1:]):
+                    for term, term_first, term_tail in terms:
+                        if first == term_first or term.endswith(tail) or window.endswith(term_tail):
                             spans.add((start, end, term))
         for start, end, term in sorted(spans):
             edit = self._one_edit(run[start:end], term)
@@ -280,10 +321,11 @@ class TermIndex:
                 candidates.append((start, end, term, *edit))
         # A window that is a common word of its own is no typo (see _typo_is_plausible); dropping those first
         # spares segmenting a run none of whose candidates could pass.
+        frequency = segmenter.word_frequency
         candidates = [
             candidate
             for candidate in candidates
-            if segmenter.word_frequency(run[candidate[0] : candidate[1]]) < COMMON_WORD_FREQ
+            if frequency(run[candidate[0] : candidate[1]]) < COMMON_WORD_FREQ
         ]
         if not candidates:
             return
