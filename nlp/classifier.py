@@ -122,7 +122,9 @@ class Classifier:
         scores = [0.0] * (self._urgency_slot + 1)
         matches: list[Match] = []
         urgent_words: list[str] = []
-        negatives = {hit.term for hit in found if hit.term in self._index.negative}
+        # In the order found, not a set's: that order changes with the hash seed, and with it the order of
+        # the matches staff see and of the float sums behind the scores.
+        negatives = list(dict.fromkeys(hit.term for hit in found if hit.term in self._index.negative))
         for slot, label, weight, how, surface in self._contributions(
             category_hits, urgency_hits, negatives, norm
         ):
@@ -148,7 +150,7 @@ class Classifier:
         return self._result(scores, matches, urgent_words, norm, danger, lowered_words)
 
     def _contributions(
-        self, category_hits: list[Hit], urgency_hits: list[Hit], negatives: set[str], norm: str
+        self, category_hits: list[Hit], urgency_hits: list[Hit], negatives: list[str], norm: str
     ) -> Iterable[tuple[int, str, float, str, str]]:
         """(slot, keyword, points, how, found) for every distinct keyword, phrase and negative keyword."""
         urgency = self._urgency_slot

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = """
 from nlp import load_default_classifier
 classifier = load_default_classifier()
-for text in ("家里停店了", "楼下停店好几次了", "天然汽管子被碰了", "电题坏了"):
+texts = ("家里停店了", "楼下停店好几次了", "天然汽管子被碰了", "电题坏了", "消防通道和安全出口都被杂物堵了")
+for text in texts:
     result = classifier.classify(text)
     print(result.category, [(m.keyword, m.found, m.how) for m in result.matched])
 """
@@ -25,10 +26,10 @@ def _answers(seed: str) -> str:
     return done.stdout
 
 
-def test_homophone_typos_match_in_the_same_order_whatever_the_hash_seed() -> None:
-    """Regression: the sound index was built by walking a set, so 停店 matched 停电 before 停点 in one
-    process and after it in another."""
+def test_the_same_answers_whatever_the_hash_seed() -> None:
+    """Regressions: the sound index was built by walking a set, so 停店 matched 停电 before 停点 in one
+    process and after it in another (seeds 1 and 4 differed); negative keywords were listed in a set's
+    order too (消防通道 / 安全出口: seeds 1 and 3)."""
     first = _answers("1")
-    assert "停店" in first
-    # Seeds 1 and 4 put the two homophones in opposite orders before the fix.
-    assert all(_answers(seed) == first for seed in ("4", "7"))
+    assert "停店" in first and "安全出口" in first
+    assert all(_answers(seed) == first for seed in ("3", "4"))
