@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -77,6 +79,12 @@ def _sqlite_begin(connection: Connection) -> None:
 # milliseconds before it tries again. Threads of one process queue here instead, and are woken the moment
 # the previous transaction ends; other processes still meet the busy timeout.
 _WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+
+
+def conflict_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` in the session's database's own form, the one with ON CONFLICT."""
+    maker = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return maker(table)
 
 
 @contextmanager

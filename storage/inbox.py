@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import conflict_insert
 from storage.models import InboxStatus, InboxUpdate
 
 # Telegram reuses update ids after a week of silence: remember one for no longer than this.
@@ -61,10 +61,8 @@ def store_new(*, session: Session, arrivals: Sequence[Arrival], now: datetime) -
         }
         for a in arrivals
     ]
-    dialect = session.get_bind().dialect.name
     table = InboxUpdate.__table__  # type: ignore[attr-defined]
-    maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = maker(table).on_conflict_do_nothing(index_elements=["update_id"])
+    statement = conflict_insert(session, table).on_conflict_do_nothing(index_elements=["update_id"])
     result = session.execute(statement.returning(table.c.id), rows)
     return [row_id for (row_id,) in result.all()]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import conflict_insert
 from storage.models import Lease
 
 
@@ -25,10 +25,9 @@ def acquire(*, session: Session, name: str, holder: str, now: datetime, until: d
     ).first()
     if renewed is not None:
         return True
-    maker = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     table = Lease.__table__  # type: ignore[attr-defined]
     inserted = session.execute(
-        maker(table)
+        conflict_insert(session, table)
         .values(name=name, holder=holder, until=until)
         .on_conflict_do_nothing(index_elements=["name"])
         .returning(table.c.name)

@@ -12,9 +12,9 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import conflict_insert
 from storage.models import (
     Chat,
     Notice,
@@ -305,9 +305,8 @@ def record_ack(
 ) -> bool:
     """Record the person's 收到 once; False when they had already acknowledged this notice."""
     table = NoticeAck.__table__  # type: ignore[attr-defined]
-    maker = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     result = session.execute(
-        maker(table)
+        conflict_insert(session, table)
         .values(notice_id=notice_id, user_id=user_id, building_id=building_id, acked_at=now)
         .on_conflict_do_nothing(index_elements=["notice_id", "user_id"])
     )

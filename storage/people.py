@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import conflict_insert
 from storage.models import Building, Chat, ChatMember, Role, User
 from storage.race import get_or_create, get_or_insert
 
@@ -102,9 +102,8 @@ def users_by_ids(*, session: Session, ids: frozenset[int]) -> list[User]:
 def note_member(*, session: Session, chat_id: int, user_id: int, now: datetime) -> None:
     """Remember that the user writes in this group; one statement, and a second writer racing us is fine."""
     table = ChatMember.__table__  # type: ignore[attr-defined]
-    maker = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
-        maker(table)
+        conflict_insert(session, table)
         .values(chat_id=chat_id, user_id=user_id, first_seen=now)
         .on_conflict_do_nothing(index_elements=["chat_id", "user_id"])
     )

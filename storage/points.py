@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import case, func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import conflict_insert
 from storage.models import (
     PendingAward,
     PointsBalance,
@@ -99,9 +99,10 @@ def lock_ledger(*, session: Session) -> PointsHead:
         return head
     # The migration writes the head; a database emptied table by table (tests do) gets it back here.
     table = PointsHead.__table__  # type: ignore[attr-defined]
-    maker = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
-        maker(table).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["id"])
+        conflict_insert(session, table)
+        .values(id=1, seq=0, hash=GENESIS)
+        .on_conflict_do_nothing(index_elements=["id"])
     )
     head = session.exec(statement.execution_options(populate_existing=True)).one()
     session.info[_LOCKED] = (transaction, head)

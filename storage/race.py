@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
+
+from storage.db import conflict_insert
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -38,8 +39,7 @@ def get_or_insert(*, session: Session, model: type[T], key: Any, values: dict[st
     row = session.get(model, key)
     if row is not None:
         return row, False
-    maker = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = maker(model).values(**values).on_conflict_do_nothing().returning(model)
+    statement = conflict_insert(session, model).values(**values).on_conflict_do_nothing().returning(model)
     row = session.scalars(statement).first()
     if row is not None:
         return row, True

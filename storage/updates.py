@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from storage.db import conflict_insert
 from storage.models import ProcessedUpdate
 
 
@@ -17,10 +17,9 @@ def claim_update(*, session: Session, update_id: int, now: datetime) -> bool:
     fully processed once or, if the first attempt rolled back, processed again from scratch.
     """
     table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
-    maker = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     # One statement, no savepoint: a second claimer (even one racing us) inserts nothing.
     claimed = session.execute(
-        maker(table)
+        conflict_insert(session, table)
         .values(update_id=update_id, processed_at=now)
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(table.c.update_id)
