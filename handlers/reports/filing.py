@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -226,17 +227,13 @@ def _building_key(text: str) -> tuple[str | None, str] | None:
     return said.area, BUILDING_SUFFIX.sub("", said.building)
 
 
-def names_a_building(text: str) -> bool:
-    """Whether the text names a building at all (most reports do not: no need to list the buildings)."""
-    return _building_key(text) is not None
-
-
-def building_named_in(text: str, buildings: list[Building]) -> Building | None:
-    """The bound building a private report names, matched by number whichever word it uses."""
+def building_named_in(text: str, buildings: Callable[[], Sequence[Building]]) -> Building | None:
+    """The bound building a report names, matched by number whichever word it uses; `buildings` lists them,
+    and is called only when the text names one (most reports do not)."""
     said = _building_key(text)
     if said is None:
         return None
-    for building in buildings:
+    for building in buildings():
         known = _building_key(building.name)
         if known is not None and known[1] == said[1] and (None in (known[0], said[0]) or known[0] == said[0]):
             return building

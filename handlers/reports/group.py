@@ -22,7 +22,6 @@ from handlers.reports.filing import (
     file_report,
     has_content,
     has_words,
-    names_a_building,
 )
 from handlers.views import menu_key
 from storage.models import ConversationState
@@ -57,8 +56,7 @@ def from_group(ctx: Ctx, msg: IncomingMessage, body: str) -> list[Action]:
     if not has_content(draft):
         return [SendMessage(chat_id=msg.chat.id, text=texts.REPORT_EMPTY, reply_to=msg.message_id)]
     # "5号楼门口有人乱停车" said in 3号楼's group is about 5号楼.
-    text = draft["text"]
-    named = building_named_in(text, list_buildings(session=ctx.session)) if names_a_building(text) else None
+    named = building_named_in(draft["text"], lambda: list_buildings(session=ctx.session))
     building_id = named.id if named is not None else ctx.chat.building_id
     if draft["anonymous"]:
         return _anonymous_in_group(ctx, msg, draft, building_id)

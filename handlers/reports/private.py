@@ -83,7 +83,7 @@ def file_private(ctx: Ctx, msg: IncomingMessage, text: str) -> list[Action]:
     if not has_content(draft):
         return [SendMessage(chat_id=msg.chat.id, text=texts.REPORT_NEEDS_MEDIA_OR_TEXT)]
     buildings = list_buildings(session=ctx.session)
-    named = building_named_in(draft["text"], buildings)
+    named = building_named_in(draft["text"], lambda: buildings)
     if named is not None:
         return _finish_private(ctx, msg.chat.id, draft, named.id)
     if ctx.user.building_id is not None or not buildings:
