@@ -116,14 +116,12 @@ class TermIndex:
             term for term in terms if _ASCII_WORD.match(term[0]) or _ASCII_WORD.match(term[-1])
         )
         self.singles = frozenset(term for term in terms if len(term) == 1)
-        self.starts = frozenset(term[0] for term in terms)
         # Terms found only as written play no part in the typo search.
         self.exact_prefixes = frozenset(term[:2] for term in terms - exact_only if len(term) > 1)
         by_prefix: dict[str, list[str]] = {}
         for term in sorted((t for t in terms if len(t) > 1), key=len, reverse=True):
             by_prefix.setdefault(term[:2], []).append(term)
-        self.by_prefix = by_prefix
-        # The same, compiled for find_exact: (term, length, must stand alone) per prefix.
+        # Compiled for find_exact: (term, length, must stand alone) per prefix, longest first.
         self._exact_by_pair: dict[str, tuple[tuple[str, int, bool], ...]] = {
             prefix: tuple((term, len(term), term in self.bounded) for term in group)
             for prefix, group in by_prefix.items()
