@@ -6,9 +6,11 @@ import math
 import os
 from collections.abc import Iterable
 from functools import cache
+from itertools import pairwise
 from operator import attrgetter
 
-from nlp.location import extract_location, mask_locations
+from nlp.learned import load_packaged_category_model, load_packaged_model
+from nlp.location import Mentions, extract_location, location_mentions, location_spans, mask_locations
 from nlp.matcher import EXACT, FUZZY, FUZZY_FACTOR, PINYIN_FACTOR, Hit, TermIndex, keep_longest
 from nlp.normalize import normalize_prefix
 from nlp.phonetic import reading_table
@@ -43,6 +45,8 @@ class Classifier:
         # The urgency grammar's hazards and signals share the one index (one scan, one typo search) in slots
         # of their own.
         self._grammar = Grammar(grammar, taxonomy.urgency.vocabulary) if grammar is not None else None
+        self._model = load_packaged_model() if taxonomy.urgency.learned else None
+        self._category_model = load_packaged_category_model() if self._settings.learned_category else None
         keywords = {k.text for v in vocabularies for k in (*v.keywords, *v.negative)}
         if self._grammar is not None:
             vocabularies.extend(self._grammar.vocabularies)
@@ -59,11 +63,21 @@ class Classifier:
             term for term, uses in self._index.uses.items() if any(u.slot == self._urgency_slot for u in uses)
         )
         self._main_terms = self._category_terms | self._urgency_terms | frozenset(self._index.negative)
+        # Each term's uses in the category slots and in the urgency slot, split once here rather than
+        # filtered for every hit of every message.
+        self._category_uses = {
+            term: tuple(u for u in uses if u.slot < self._urgency_slot)
+            for term, uses in self._index.uses.items()
+        }
+        self._urgency_uses = {
+            term: tuple(u for u in uses if u.slot == self._urgency_slot)
+            for term, uses in self._index.uses.items()
+        }
         self._urgency_negative = frozenset(k.text for k in taxonomy.urgency.vocabulary.negative)
         # An urgent report filed under none of its hazards' categories leans to the first of them (or to the
         # grammar's category) by ``category_weight``: a man collapsed in the car park is not about parking.
         self._lean_weight = grammar.category_weight if grammar is not None else 0.0
-        slot = {cid: i for i, cid in enumerate(self._ids)}
+        slot = self._slots = {cid: i for i, cid in enumerate(self._ids)}
         self._lean_default = slot.get(grammar.category) if grammar is not None and grammar.category else None
         self._hazard_slots = (
             tuple(tuple(slot[c] for c in hazard.categories) for hazard in grammar.hazards)
@@ -74,12 +88,23 @@ class Classifier:
     def classify(self, text: str) -> Classification:
         settings = self._settings
         norm = normalize_prefix(text, settings.max_chars)
-        found = self._index.find_exact(norm)
+        # The character pairs of the text serve both the exact and the typo search.
+        pairs = list(pairwise(norm))
+        found = self._index.find_exact(norm, pairs)
+        exact_terms = {hit.term for hit in found}
+        mentions: Mentions | None = None
         if self._segmenter is not None and norm:
             # Only category and urgency keywords mark text as covered, so the grammar's words never hide
             # a keyword's typo.
             covered = found if self._grammar is None else [h for h in found if h.term in self._main_terms]
-            found += self._index.find_typos(mask_locations(norm), covered, self._segmenter)
+            mentions = location_mentions(norm)
+            spans = location_spans(norm, mentions)
+            masked = mask_locations(norm, spans)
+            for start, end in spans:
+                # Only the pairs touching a blanked mention change.
+                low = max(0, start - 1)
+                pairs[low:end] = pairwise(masked[low : end + 1])
+            found += self._index.find_typos(masked, covered, self._segmenter, pairs)
         # Both term sets lie inside the index's keywords, so no pass over ``found`` for those is needed first.
         category_terms, urgency_terms = self._category_terms, self._urgency_terms
         category_hits = [hit for hit in found if hit.term in category_terms]
@@ -87,13 +112,7 @@ class Classifier:
         if settings.longest_match:
             category_hits = keep_longest(category_hits)
             urgency_hits = keep_longest(urgency_hits)
-        danger = None
-        if self._grammar is not None and norm:
-            # The urgency grammar ignores what an urgency negative word covers (打不着火 holds 着火) and
-            # signals inside a longer category keyword (落水 in 落水管).
-            negative = self._urgency_negative
-            blocked = [(hit.start, hit.end) for hit in found if hit.term in negative] if negative else []
-            danger = self._grammar.evaluate(norm, found, blocked, category_hits, bool(urgency_hits))
+        danger = self._danger(norm, found, category_hits, bool(urgency_hits)) if norm else None
         lowered_words: list[str] = []
         if urgency_hits:
             # An urgency word inside a longer category keyword is that keyword (落水 in 落水管).
@@ -126,7 +145,7 @@ class Classifier:
         # the matches staff see and of the float sums behind the scores.
         negatives = list(dict.fromkeys(hit.term for hit in found if hit.term in self._index.negative))
         for slot, label, weight, how, surface in self._contributions(
-            category_hits, urgency_hits, negatives, norm
+            category_hits, urgency_hits, negatives, norm, exact_terms
         ):
             if slot == self._urgency_slot and weight > 0 and danger is not None:
                 phrase_at = norm.find(surface.split("+", 1)[0]) if "+" in surface else -1
@@ -147,25 +166,62 @@ class Classifier:
                         found=surface,
                     )
                 )
-        return self._result(scores, matches, urgent_words, norm, danger, lowered_words)
+        learned = False
+        if (
+            self._model is not None
+            and norm
+            and scores[self._urgency_slot] < self.taxonomy.urgency.threshold
+            and not (danger is not None and danger.matches)
+        ):
+            learned, danger = self._learned(norm, found, category_hits, danger)
+        return self._result(scores, matches, urgent_words, norm, danger, lowered_words, mentions, learned)
+
+    def _learned(
+        self, norm: str, found: list[Hit], category_hits: list[Hit], danger: Danger | None
+    ) -> tuple[bool, Danger | None]:
+        """Whether the learned model adds urgency the grammar did not find, and the grammar's full view.
+
+        Its word is taken where nothing lowered urgency, or only cues it may overrule (a negation that tells
+        the danger: 敲门没人应); the grammar skips its lowering cues when it finds no hazard and no state, so
+        it is asked again in full first when it stopped early.
+        """
+        assert self._model is not None
+        if not self._model.urgent(norm):
+            return False, danger
+        if danger is None or not danger.complete:
+            danger = self._danger(norm, found, category_hits, True)
+        if danger is None:
+            return True, danger
+        assert self._grammar is not None
+        return not danger.kinds - self._grammar.overruled, danger
+
+    def _danger(self, norm: str, found: list[Hit], category_hits: list[Hit], keywords: bool) -> Danger | None:
+        if self._grammar is None:
+            return None
+        # The urgency grammar ignores what an urgency negative word covers (打不着火 holds 着火) and signals
+        # inside a longer category keyword (落水 in 落水管).
+        negative = self._urgency_negative
+        blocked = [(hit.start, hit.end) for hit in found if hit.term in negative] if negative else []
+        return self._grammar.evaluate(norm, found, blocked, category_hits, keywords)
 
     def _contributions(
-        self, category_hits: list[Hit], urgency_hits: list[Hit], negatives: list[str], norm: str
+        self,
+        category_hits: list[Hit],
+        urgency_hits: list[Hit],
+        negatives: list[str],
+        norm: str,
+        exact_terms: set[str] | None = None,
     ) -> Iterable[tuple[int, str, float, str, str]]:
         """(slot, keyword, points, how, found) for every distinct keyword, phrase and negative keyword."""
-        urgency = self._urgency_slot
         best: dict[tuple[int, str], list] = {}
-        for hits, in_group in (
-            (category_hits, lambda s: s < urgency),
-            (urgency_hits, lambda s: s == urgency),
-        ):
-            for hit in sorted(hits, key=_START):
-                for use in self._index.uses[hit.term]:
-                    if not in_group(use.slot):
-                        continue
-                    entry = best.get((use.slot, hit.term))
+        for hits, group_uses in ((category_hits, self._category_uses), (urgency_hits, self._urgency_uses)):
+            for hit in sorted(hits, key=_START) if len(hits) > 1 else hits:
+                term = hit.term
+                for use in group_uses[term]:
+                    key = (use.slot, term)
+                    entry = best.get(key)
                     if entry is None:
-                        best[(use.slot, hit.term)] = [use, hit, 1]
+                        best[key] = [use, hit, 1]
                     else:
                         entry[2] += 1
                         if _strength(hit) > _strength(entry[1]):
@@ -176,7 +232,7 @@ class Classifier:
             if count_repeats and count > 1:
                 points *= 1 + math.log(count)
             yield use.slot, use.label, points, hit.how, hit.found
-        for slot, phrase in self._index.find_phrases(norm, self._settings.phrase_window):
+        for slot, phrase in self._index.find_phrases(norm, self._settings.phrase_window, exact_terms):
             yield slot, phrase.label, phrase.weight, EXACT, phrase.label
         for term in negatives:
             for use in self._index.negative[term]:
@@ -190,13 +246,18 @@ class Classifier:
         norm: str,
         danger: Danger | None = None,
         lowered_words: list[str] | None = None,
+        mentions: Mentions | None = None,
+        learned: bool = False,
     ) -> Classification:
         settings = self._settings
-        urgent = scores[self._urgency_slot] >= self.taxonomy.urgency.threshold
+        urgent = learned or scores[self._urgency_slot] >= self.taxonomy.urgency.threshold
         if danger is not None:
             urgent = urgent or bool(danger.matches)
+        # What the grammar's rules found urgent. The learned model names no hazard: its reports get the
+        # taxonomy's default reason and lean to its default category.
+        hazards = danger.matches if danger is not None else []
         if urgent and self._lean_weight > 0:
-            self._lean(scores, danger)
+            self._lean(scores, hazards)
         category_scores = [max(0.0, score) for score in scores[: self._urgency_slot]]
         # Best first; a reverse sort keeps equal scores in slot order, as the (-score, slot) key did.
         order = sorted(range(len(category_scores)), key=category_scores.__getitem__, reverse=True)
@@ -212,15 +273,25 @@ class Classifier:
                 (self._ids[i], round(category_scores[i], 4)) for i in order[:3] if category_scores[i] > 0
             )
         confident = first >= settings.min_score and confidence >= settings.min_confidence
+        category_learned = False
+        # Only where the keywords found something and are unsure: text they find nothing in is no report the
+        # model was trained on (weather talk, a greeting).
+        if self._category_model is not None and first > 0 and not confident:
+            label, probability = self._category_model.best(norm)
+            slot = self._slots.get(label)
+            if probability >= self._category_model.threshold and slot is not None and slot != best:
+                # Still a guess for staff to confirm: only the keywords make a result confident.
+                best, category_learned = slot, True
+                top = ((label, round(category_scores[slot], 4)), *(t for t in top if t[0] != label))[:3]
         rank = {cid: position for position, (cid, _) in enumerate(top)}
         matches.sort(key=lambda m: (rank.get(m.category, len(rank)), -m.weight))
         reason = None
         lowered: tuple[str, ...] = ()
         if danger is not None:
-            urgent_words = urgent_words + [words for _, words in danger.matches]
+            urgent_words = urgent_words + [words for _, words in hazards]
             lowered = tuple(dict.fromkeys([*danger.cues, *(lowered_words or ())]))
         if urgent:
-            reason = self._reason(urgent_words, danger)
+            reason = self._reason(urgent_words, hazards)
         return Classification(
             category=self._ids[best],
             category_name=self._names[best][1],
@@ -230,15 +301,17 @@ class Classifier:
             matched=tuple(matches),
             urgent=urgent,
             urgent_words=tuple(dict.fromkeys(urgent_words)),
-            location=extract_location(norm),
+            location=extract_location(norm, mentions),
             names=self._names,
             urgent_reason=reason,
             urgent_lowered=lowered if not urgent else (),
+            urgent_learned=learned and not hazards,
+            category_learned=category_learned,
         )
 
-    def _lean(self, scores: list[float], danger: Danger | None) -> None:
+    def _lean(self, scores: list[float], hazards: list[tuple[int, str]]) -> None:
         slots: tuple[int, ...] = ()
-        for hazard, _ in danger.matches if danger is not None else ():
+        for hazard, _ in hazards:
             slots += self._hazard_slots[hazard]
         if not slots:
             if self._lean_default is None:
@@ -249,13 +322,13 @@ class Classifier:
             return
         scores[slots[0]] += self._lean_weight
 
-    def _reason(self, urgent_words: list[str], danger: Danger | None) -> str | None:
+    def _reason(self, urgent_words: list[str], hazards: list[tuple[int, str]]) -> str | None:
         """The hazards' plain words (燃气泄漏、有人被困), in the order the taxonomy lists them."""
         grammar = self._grammar
         if grammar is None:
             return None
         # The grammar's hazards when it found any; otherwise what the urgency keywords speak of.
-        found = {hazard for hazard, _ in danger.matches} if danger is not None else set()
+        found = {hazard for hazard, _ in hazards}
         if not found:
             found = {h for h in map(grammar.keyword_hazard.get, urgent_words) if h is not None}
         if not found:

@@ -1,4 +1,7 @@
-"""Staff tools: ``linli nlp check | classify | eval | mine`` (the bot's CLI delegates here)."""
+"""Staff tools: ``linli nlp check | classify | eval | mine | train-urgency | train-categories``.
+
+The bot's CLI delegates here.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,16 @@ from pathlib import Path
 from nlp.classifier import Classifier, load_classifier, load_default_classifier, shared_segmenter
 from nlp.dataset import Dataset, DatasetError, LabelledText, read_labelled_csv
 from nlp.evaluation import Report, cross_validate, evaluate, format_report
+from nlp.learned import (
+    PACKAGED_CATEGORY_MODEL,
+    PACKAGED_MODEL,
+    ModelError,
+    digest,
+    load_packaged_category_model,
+    load_packaged_model,
+    train,
+    train_categories,
+)
 from nlp.mining import mine
 from nlp.taxonomy import MiningSettings, Taxonomy, TaxonomyError, load_taxonomy
 from nlp.tomlout import taxonomy_to_toml
@@ -55,6 +68,19 @@ def _parser() -> argparse.ArgumentParser:
     mine_.add_argument("-o", "--output", help="输出文件（默认: 标准输出）")
     mine_.add_argument("--taxonomy", help="从此 taxonomy 取紧急词和响应时限")
     _data_options(mine_)
+
+    for name, what, model, threshold in (
+        ("train-urgency", "紧急识别", PACKAGED_MODEL, 0.85),
+        ("train-categories", "类别（关键词拿不准时）", PACKAGED_CATEGORY_MODEL, 0.7),
+    ):
+        train_ = commands.add_parser(name, help=f"在标注的 CSV 上训练{what}的学习模型（需要 scikit-learn）")
+        train_.add_argument("files", nargs="+", help="CSV files (列: text,label[,also_ok][,urgent])")
+        train_.add_argument(
+            "-o", "--output", default=str(Path(__file__).with_name(model)), help="输出 JSON（默认: 内置模型）"
+        )
+        train_.add_argument(
+            "--threshold", type=float, default=threshold, help=f"采用模型判断的概率阈值（默认 {threshold}）"
+        )
     return parser
 
 
@@ -77,8 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _classify(args)
         if args.command == "eval":
             return _eval(args)
+        if args.command in ("train-urgency", "train-categories"):
+            return _train(args)
         return _mine(args)
-    except (TaxonomyError, DatasetError) as exc:
+    except (TaxonomyError, DatasetError, ModelError) as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return 1
 
@@ -107,6 +135,16 @@ def _check(path: str) -> int:
         )
         reasons = "、".join(dict.fromkeys(hazard.reason for hazard in grammar.hazards))
         print(f"  紧急原因: {reasons}")
+    models = []
+    if taxonomy.urgency.learned:
+        models.append(("紧急学习模型", load_packaged_model()))
+    if taxonomy.settings.learned_category:
+        models.append(("类别学习模型", load_packaged_category_model()))
+    for what, model in models:
+        print(
+            f"{what}: {len(model.weights)} 个特征, 阈值 {model.threshold}, "
+            f"训练数据 {model.rows} 条 ({', '.join(model.trained_on)})"
+        )
     return 0
 
 
@@ -127,6 +165,8 @@ def _classify(args: argparse.Namespace) -> int:
                 "urgent": result.urgent,
                 "urgent_words": result.urgent_words,
                 "urgent_reason": result.urgent_reason,
+                "urgent_learned": result.urgent_learned,
+                "category_learned": result.category_learned,
                 "location": None
                 if result.location is None
                 else {
@@ -235,3 +275,13 @@ def _mine(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _train(args: argparse.Namespace) -> int:
+    paths = [Path(name) for name in args.files]
+    rows = [row for path in paths for row in read_labelled_csv(path).rows]
+    fit = train if args.command == "train-urgency" else train_categories
+    model = fit(rows, trained_on={path.name: digest(path) for path in paths}, threshold=args.threshold)
+    Path(args.output).write_text(model.to_json(), "utf-8")
+    print(f"OK: {args.output}: {model.rows} 条训练数据, {len(model.weights)} 个特征, 阈值 {model.threshold}")
+    return 0

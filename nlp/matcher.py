@@ -15,10 +15,11 @@ that is either a single character or a rare word (jieba's dictionary even lists 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import accumulate, islice
-from operator import add, attrgetter
+from itertools import accumulate, compress, count, pairwise, repeat
+from operator import attrgetter, is_not
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
@@ -85,6 +86,9 @@ class Hit(NamedTuple):
 
 
 _START = attrgetter("start")
+# ``_new_hit(Hit, (term, start, end, how, similarity, found))`` builds a Hit at C speed: the named tuple's
+# own ``__new__`` is a Python function, and a long message makes a hundred hits.
+_new_hit = tuple.__new__
 
 
 class TermIndex:
@@ -116,14 +120,21 @@ class TermIndex:
             term for term in terms if _ASCII_WORD.match(term[0]) or _ASCII_WORD.match(term[-1])
         )
         self.singles = frozenset(term for term in terms if len(term) == 1)
+        # Phrase first parts that are terms found anywhere they occur (not only standing alone): find_exact
+        # has already said whether they are in a text.
+        self._term_first_parts = frozenset(
+            part for part in self.phrases_by_first if part in terms and part not in self.bounded
+        )
         # Terms found only as written play no part in the typo search.
         self.exact_prefixes = frozenset(term[:2] for term in terms - exact_only if len(term) > 1)
         by_prefix: dict[str, list[str]] = {}
         for term in sorted((t for t in terms if len(t) > 1), key=len, reverse=True):
             by_prefix.setdefault(term[:2], []).append(term)
-        # Compiled for find_exact: (term, length, must stand alone) per prefix, longest first.
-        self._exact_by_pair: dict[str, tuple[tuple[str, int, bool], ...]] = {
-            prefix: tuple((term, len(term), term in self.bounded) for term in group)
+        # Compiled for find_exact: (term, length, must stand alone) per prefix, longest first. Keyed by the
+        # prefix's two characters as a tuple: ``itertools.pairwise`` gives those faster than adding strings
+        # gives two-character strings.
+        self._exact_by_pair: dict[tuple[str, str], tuple[tuple[str, int, bool], ...]] = {
+            (prefix[0], prefix[1]): tuple((term, len(term), term in self.bounded) for term in group)
             for prefix, group in by_prefix.items()
         }
         # One-character terms are found by a C-level scan instead of a test at every position.
@@ -138,9 +149,10 @@ class TermIndex:
         self.edit_last: dict[str, list[str]] = {}
         self.sound_lengths: set[int] = set()
         # Sound prefix → the lengths of keywords starting with it (in ``sound_lengths`` order), and the
-        # per-pair gate answers of ``_typos_in_run``, worked out once per character pair and kept.
+        # per-pair gate answers of ``find_typos`` (keyed like ``_exact_by_pair``), worked out once per
+        # character pair and kept.
         self.sound_prefix_lengths: dict[tuple[str, ...], tuple[int, ...]] = {}
-        self._pair_gates: dict[str, _PairGate] = {}
+        self._pair_gates: dict[tuple[str, str], _PairGate] = {}
         self._alike: dict[str, bool] = {}
         # Each character's most common reading, the one the sound index is keyed by.
         self._primary: dict[str, str] = {}
@@ -171,10 +183,11 @@ class TermIndex:
             for prefix, lengths in lengths_by_prefix.items()
         }
 
-    def _pair_gate(self, pair: str) -> _PairGate:
-        """What a window starting (or, for one edit, ending) with ``pair`` may be a typo of, or _NO_GATE."""
+    def _pair_gate(self, chars: tuple[str, str]) -> _PairGate:
+        """What a window starting (or, for one edit, ending) with ``chars`` may be a typo of, or _NO_GATE."""
         readings = self.readings or {}
         sound: tuple[int, ...] = ()
+        pair = chars[0] + chars[1]
         if pair not in self.exact_prefixes:
             key = (readings.get(pair[0], ("?",))[0], readings.get(pair[1], ("?",))[0])
             sound = self.sound_prefix_lengths.get(key, ())
@@ -189,28 +202,30 @@ class TermIndex:
         gate = _PairGate(sound, first, last) if sound or first or last else _NO_GATE
         if len(self._pair_gates) >= MAX_PAIR_GATES:
             self._pair_gates.clear()
-        self._pair_gates[pair] = gate
+        self._pair_gates[chars] = gate
         return gate
 
-    def find_exact(self, text: str) -> list[Hit]:
-        """Every term occurrence, by start; at one start a one-character term first, then longest first."""
+    def find_exact(self, text: str, pairs: list[tuple[str, str]] | None = None) -> list[Hit]:
+        """Every term occurrence, by start; at one start a one-character term first, then longest first.
+
+        ``pairs``: ``list(itertools.pairwise(text))`` when the caller has it (it serves find_typos too).
+        """
         hits: list[Hit] = []
         # Every character pair of the text is looked up at C speed; only pairs that start a term cost a
         # Python step.
-        pairs = map(self._exact_by_pair.get, map(add, text, islice(text, 1, None)))
-        for i, candidates in enumerate(pairs):
-            if candidates is None:
-                continue
-            for term, size, bounded in candidates:
+        starting = list(map(self._exact_by_pair.get, pairwise(text) if pairs is None else pairs))
+        # Only the positions whose pair starts a term (a quarter of them) are visited.
+        for i in compress(count(), starting):
+            for term, size, bounded in starting[i]:  # type: ignore[union-attr]
                 # The pair matched, so a two-character term is there.
                 if size == 2 or text.startswith(term, i):
                     end = i + size
                     if not bounded or _stands_alone(text, i, end):
-                        hits.append(Hit(term, i, end, EXACT, 1.0, term))
+                        hits.append(_new_hit(Hit, (term, i, end, EXACT, 1.0, term)))
         if self._singles_pattern is not None:
             bounded_terms = self.bounded
             singles = [
-                Hit(char, i, i + 1, EXACT, 1.0, char)
+                _new_hit(Hit, (char, i, i + 1, EXACT, 1.0, char))
                 for match in self._singles_pattern.finditer(text)
                 for char, i in ((match.group(), match.start()),)
                 if char not in bounded_terms or _stands_alone(text, i, i + 1)
@@ -220,12 +235,18 @@ class TermIndex:
                 hits = sorted(singles + hits, key=_START)
         return hits
 
-    def find_phrases(self, text: str, window: int) -> Iterator[tuple[int, Phrase]]:
-        # Many phrases share a first part (漏水 …); each distinct first part is looked for once.
+    def find_phrases(
+        self, text: str, window: int, exact_terms: set[str] | None = None
+    ) -> Iterator[tuple[int, Phrase]]:
+        """Phrases whose parts occur close together; ``exact_terms``: the terms find_exact found."""
+        known = self._term_first_parts if exact_terms is not None else frozenset()
+        found_terms = exact_terms or set()
+        # Many phrases share a first part (漏水 …); each distinct first part is looked for once, most of them
+        # in the terms already found rather than by searching the text.
         found = sorted(
             position
             for part, positions in self.phrases_by_first.items()
-            if part in text
+            if (part in found_terms if part in known else part in text)
             for position in positions
         )
         for position in found:
@@ -234,52 +255,72 @@ class TermIndex:
             if parts[1] in text and _phrase_span_fits(text, parts, window):
                 yield slot, phrase
 
-    def find_typos(self, text: str, covered: list[Hit], segmenter: Segmenter) -> list[Hit]:
-        """Pinyin and one-edit matches in the Han runs of ``text``.
+    def find_typos(
+        self, text: str, covered: list[Hit], segmenter: Segmenter, pairs: list[tuple[str, str]] | None = None
+    ) -> list[Hit]:
+        """Pinyin and one-edit matches in the Han runs of ``text`` (``pairs``: as for find_exact).
 
         Windows made only of characters in ``covered`` (exact hits) are skipped; a window may overlap
         exact hits, because a short exact keyword (消防) can be part of a typo of a longer one (消防通到).
         """
         if self.readings is None or not self.sound_lengths:
             return []
-        free = bytearray(b"\x01") * len(text)
-        for hit in covered:
-            free[hit.start : hit.end] = bytes(hit.end - hit.start)
-        hits: list[Hit] = []
-        for run_match in _HAN_RUN.finditer(text):
-            offset, stop = run_match.span()
-            if free.find(1, offset, stop) != -1:
-                self._typos_in_run(run_match.group(), offset, free[offset:stop], segmenter, hits)
-        # A window can be found both by sound and by one edit; keep one hit per span and keyword.
-        return list({(hit.start, hit.end, hit.term): hit for hit in hits}.values())
-
-    def _typos_in_run(
-        self, run: str, offset: int, free: bytearray, segmenter: Segmenter, hits: list[Hit]
-    ) -> None:
-        """Typo matches in one run of Chinese characters.
-
-        Candidates are found by position first, through cheap gates: a homophone typo starts with two
-        characters that sound like a keyword's start but are not spelled like one (电悌 for 电梯); one edit
-        in a keyword of four or more characters leaves its first two or its last two characters in place.
-        Only a run with a candidate is segmented, which most messages never need.
-        """
+        # The pair gates of the whole text are looked up at C speed in one go (only a pair never seen before
+        # costs a Python step); runs without a gate, most of a message, are then passed over.
         gates = self._pair_gates
-        size = len(run)
-        # All pairs are looked up at C speed; only a pair never seen before costs a Python step.
-        pairs = list(map(add, run, islice(run, 1, None)))
+        if pairs is None:
+            pairs = list(pairwise(text))
         looked_up = list(map(gates.get, pairs))
         if None in looked_up:
             looked_up = [
                 self._pair_gate(pair) if gate is None else gate
                 for pair, gate in zip(pairs, looked_up, strict=True)
             ]
-        found = [(i, gate) for i, gate in enumerate(looked_up) if gate is not _NO_GATE]
-        if not found:
-            return
+        starts = list(compress(count(), map(is_not, looked_up, repeat(_NO_GATE))))
+        if not starts:
+            return []
+        free = bytearray(b"\x01") * len(text)
+        for hit in covered:
+            free[hit.start : hit.end] = bytes(hit.end - hit.start)
+        # free_before[p]: how many characters before p no exact hit covers (a window [i, end) has a free
+        # character when free_before[end] != free_before[i]); counted once for the whole text.
         free_before = [0, *accumulate(free)]
+        hits: list[Hit] = []
+        for run_match in _HAN_RUN.finditer(text):
+            offset, stop = run_match.span()
+            # Gates of pairs inside the run: at offset .. stop - 2.
+            low, high = bisect_left(starts, offset), bisect_left(starts, stop - 1)
+            if low < high and free_before[stop] != free_before[offset]:
+                found = [(i - offset, looked_up[i]) for i in starts[low:high]]
+                run_free = free_before[offset : stop + 1]
+                self._typos_in_run(run_match.group(), offset, run_free, found, segmenter, hits)
+        # A window can be found both by sound and by one edit; keep one hit per span and keyword.
+        return list({(hit.start, hit.end, hit.term): hit for hit in hits}.values())
+
+    def _typos_in_run(
+        self,
+        run: str,
+        offset: int,
+        free_before: list[int],
+        found: list[tuple[int, _PairGate]],
+        segmenter: Segmenter,
+        hits: list[Hit],
+    ) -> None:
+        """Typo matches in one run of Chinese characters, given its pair gates other than _NO_GATE and
+        ``free_before`` (find_typos's counts, from the run's start: only their differences matter).
+
+        Candidates are found by position first, through cheap gates: a homophone typo starts with two
+        characters that sound like a keyword's start but are not spelled like one (电悌 for 电梯); one edit
+        in a keyword of four or more characters leaves its first two or its last two characters in place.
+        Only a run with a candidate is segmented, which most messages never need.
+        """
+        size = len(run)
         candidates: list[tuple[int, int, str, list[int], str, float]] = []
         primary: list[str | None] | None = None
         by_sound = self.by_sound
+        # One pass over the gates: sound candidates in gate order, one-edit windows into ``spans`` (tested in
+        # sorted order below).
+        spans: set[tuple[int, int, str]] = set()
         for i, gate in found:
             for length in gate.sound:
                 end = i + length
@@ -293,8 +334,6 @@ class TermIndex:
                     diffs = [k for k in range(length) if window[k] != term[k]]
                     if diffs and 2 * len(diffs) <= length:
                         candidates.append((i, end, term, diffs, PINYIN, 1.0))
-        spans: set[tuple[int, int, str]] = set()
-        for i, gate in found:
             # The window starts like these keywords, so only its end needs the quick test of _one_edit.
             for n, terms in gate.first:
                 end = i + n
@@ -313,10 +352,12 @@ class TermIndex:
                     for term, term_first, term_tail in terms:
                         if first == term_first or term.endswith(tail) or window.endswith(term_tail):
                             spans.add((start, end, term))
-        for start, end, term in sorted(spans):
+        for start, end, term in sorted(spans) if spans else ():
             edit = self._one_edit(run[start:end], term)
             if edit is not None:
                 candidates.append((start, end, term, *edit))
+        if not candidates:
+            return  # most runs: nothing to check against the dictionary or to segment
         # A window that is a common word of its own is no typo (see _typo_is_plausible); dropping those first
         # spares segmenting a run none of whose candidates could pass.
         frequency = segmenter.word_frequency
@@ -504,14 +545,15 @@ def keep_longest(hits: list[Hit]) -> list[Hit]:
     # first, one length at a time, so everything in ``reach`` is strictly longer than the current length.
     reach = [0] * (max(hit.end for hit in hits) + 1)
     kept: list[Hit] = []
-    ordered = sorted(hits, key=lambda h: (h.start - h.end, h.start))
-    index = 0
-    while index < len(ordered):
-        size = ordered[index].end - ordered[index].start
-        group = []
-        while index < len(ordered) and ordered[index].end - ordered[index].start == size:
-            group.append(ordered[index])
-            index += 1
+    # Longest first, by start within a length (ties in the given order): bucketing by length and sorting
+    # each bucket by start gives the order a (-length, start) key gave, without a Python key per hit.
+    by_size: dict[int, list[Hit]] = {}
+    for hit in hits:
+        by_size.setdefault(hit.end - hit.start, []).append(hit)
+    for size in sorted(by_size, reverse=True):
+        group = by_size[size]
+        if len(group) > 1:
+            group.sort(key=_START)
         group = [hit for hit in group if reach[hit.start] < hit.end]
         for hit in group:
             end = hit.end

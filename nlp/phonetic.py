@@ -36,8 +36,14 @@ def _load_raw_table() -> dict[int, str]:
 def reading_table() -> dict[str, tuple[str, ...]]:
     """Map every character pypinyin knows to its toneless readings, most common first."""
     table: dict[str, tuple[str, ...]] = {}
+    # ~42,000 characters share ~8,600 distinct reading lists: each is worked out once.
+    by_value: dict[str, tuple[str, ...]] = {}
     for code, value in _load_raw_table().items():
-        readings = tuple(dict.fromkeys(_strip_tone(part) for part in value.split(",") if part.strip()))
+        readings = by_value.get(value)
+        if readings is None:
+            parts = value.split(",")
+            readings = tuple(dict.fromkeys(_strip_tone(part) for part in parts if part.strip()))
+            by_value[value] = readings
         if readings:
             table[chr(code)] = readings
     return table

@@ -42,6 +42,10 @@ class Classification:
     ``urgent_reason`` names the danger in plain words when urgent ("燃气泄漏", "有人被困"; several are
     joined with "、"), ``urgent_words`` the words it was found by (for staff), and ``urgent_lowered`` the cues
     that made an urgent-sounding message not urgent (a negation, a near miss that is over, a warning).
+    ``urgent_learned`` is True when only the learned model (``nlp.learned``) found it urgent: then no rule
+    names the danger and the reason is the taxonomy's default. ``category_learned`` is True when the keywords
+    were unsure and the learned category model chose ``category`` (``confident`` stays False; it comes first
+    in ``top``, with its keyword score).
     """
 
     category: str
@@ -56,6 +60,8 @@ class Classification:
     names: tuple[tuple[str, str], ...] = ()
     urgent_reason: str | None = None
     urgent_lowered: tuple[str, ...] = ()
+    urgent_learned: bool = False
+    category_learned: bool = False
 
     def matches_for(self, category_id: str) -> tuple[Match, ...]:
         return tuple(match for match in self.matched if match.category == category_id)
@@ -64,7 +70,8 @@ class Classification:
         names = dict(self.names)
         sure = "是" if self.confident else "否（信号不足，请人工确认）"
         lines = [
-            f"类别: {self.category_name} ({self.category})",
+            f"类别: {self.category_name} ({self.category})"
+            + ("（学习模型判断）" if self.category_learned else ""),
             f"置信度: {self.confidence:.2f}  可信: {sure}",
             "前三: "
             + ("、".join(f"{names.get(cid, cid)}({cid}) {score:.2f}" for cid, score in self.top) or "无"),
@@ -81,7 +88,8 @@ class Classification:
         if not self.matched:
             lines.append("命中: 无（没有找到任何关键词）")
         if self.urgent:
-            reason = f"{self.urgent_reason}（{'、'.join(self.urgent_words)}）" if self.urgent_reason else ""
+            how = "学习模型判断" if self.urgent_learned else "、".join(self.urgent_words)
+            reason = f"{self.urgent_reason}（{how}）" if self.urgent_reason else ""
             urgent = f"是 — {reason or '、'.join(self.urgent_words)}"
         else:
             urgent = "否"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import marshal
+import os
 import re
+import tempfile
 from collections.abc import Iterable
 from importlib import resources
 
@@ -27,12 +30,35 @@ def domain_words() -> list[str]:
     return words
 
 
+def _initialize(tokenizer: jieba.Tokenizer) -> None:
+    """``tokenizer.initialize()``, reading jieba's own dictionary cache in one piece when it is there.
+
+    jieba reads the cache with ``marshal.load`` on the open file, which fetches it in small pieces and costs
+    ~0.7 s; ``marshal.loads`` on the whole file reads the same (FREQ, total) in ~0.2 s. Anything unusual (a
+    custom dictionary or cache location, no cache yet, a damaged one) goes through jieba as before.
+    """
+    default = tokenizer.dictionary == jieba.DEFAULT_DICT
+    if default and tokenizer.cache_file is None and tokenizer.tmp_dir is None:
+        path = os.path.join(tempfile.gettempdir(), "jieba.cache")
+        try:
+            with open(path, "rb") as handle:
+                freq, total = marshal.loads(handle.read())
+        except (OSError, EOFError, ValueError, TypeError):
+            pass  # jieba's own loader below decides what a missing or bad cache means
+        else:
+            if isinstance(freq, dict):
+                tokenizer.FREQ, tokenizer.total = freq, total
+                tokenizer.initialized = True
+                return
+    tokenizer.initialize()
+
+
 class Segmenter:
     """A jieba tokenizer of our own, so the bot never changes the process-wide ``jieba`` state."""
 
     def __init__(self, extra_words: Iterable[str] = ()) -> None:
         self._tokenizer = jieba.Tokenizer()
-        self._tokenizer.initialize()
+        _initialize(self._tokenizer)
         for word in [*domain_words(), *extra_words]:
             if 2 <= len(word) <= 12 and _HAN_ONLY.match(word) and not self._tokenizer.FREQ.get(word):
                 self._tokenizer.add_word(word)

@@ -134,7 +134,9 @@ class Lowering:
     many characters either side of the cue (a message written with spaces for commas is one long clause).
     With ``with_terms``, one of them must share the scope. A cue inside one of the ``unless`` words is no cue
     (不 in 是不是: a question, not a negation), and one of the ``not_with`` words in its scope cancels it
-    (上个月 … 今天又漏了: the past is told, but the danger is back).
+    (上个月 … 今天又漏了: the past is told, but the danger is back). With ``learned_overrules``, the learned
+    urgency model may still find the report urgent: a cue that as often belongs to the danger itself (没人应,
+    打不开) as it denies one.
     """
 
     id: str
@@ -144,6 +146,7 @@ class Lowering:
     with_terms: tuple[Keyword, ...] = ()
     unless: tuple[Keyword, ...] = ()
     not_with: tuple[Keyword, ...] = ()
+    learned_overrules: bool = False
 
 
 LOWERING_SCOPES = ("before", "clause", "sentence", "message")
@@ -175,6 +178,8 @@ class Urgency:
     vocabulary: Vocabulary
     threshold: float
     grammar: UrgencyGrammar | None = None
+    # Whether the packaged learned model (nlp.learned) may add urgency where the grammar found none.
+    learned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +194,9 @@ class Settings:
     count_repeats: bool = False
     phrase_window: int = 20
     max_chars: int = 1000
+    # Whether the packaged learned category model (nlp.learned) chooses the category when the keywords are
+    # unsure (not confident, or the fallback).
+    learned_category: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,14 +427,19 @@ class _Reader:
         return Sla(**values)
 
     def urgency(self, raw: dict[str, Any]) -> Urgency:
-        self.known_keys(raw, ("threshold", "keywords", "phrases", "negative", "grammar"), "[urgency]")
+        self.known_keys(
+            raw, ("threshold", "learned", "keywords", "phrases", "negative", "grammar"), "[urgency]"
+        )
         threshold = self.number(
             raw.get("threshold", 1.0), "[urgency] threshold", minimum=0, inclusive=False, what="threshold"
         )
         grammar = None
         if "grammar" in raw:
             grammar = self.grammar(self.table(raw["grammar"], "[urgency.grammar]"))
-        return Urgency(vocabulary=self.vocabulary(raw, "urgency"), threshold=threshold, grammar=grammar)
+        learned = self.boolean(raw.get("learned", False), "[urgency] learned")
+        return Urgency(
+            vocabulary=self.vocabulary(raw, "urgency"), threshold=threshold, grammar=grammar, learned=learned
+        )
 
     def grammar(self, raw: dict[str, Any]) -> UrgencyGrammar:
         entry = "[urgency.grammar]"
@@ -500,7 +513,9 @@ class _Reader:
         for lid, item in self.table(raw.get("lowering", {}), f"{entry} lowering").items():
             where = f"[urgency.grammar.lowering.{lid}]"
             item = self.table(item, where)
-            self.known_keys(item, ("terms", "scope", "reach", "with", "unless", "not_with"), where)
+            self.known_keys(
+                item, ("terms", "scope", "reach", "with", "unless", "not_with", "learned_overrules"), where
+            )
             scope = item.get("scope")
             if scope not in LOWERING_SCOPES:
                 raise self.fail(
@@ -522,6 +537,9 @@ class _Reader:
                     with_terms=self.term_list(item.get("with", []), f"{where} with", allow_empty=True),
                     unless=self.term_list(item.get("unless", []), f"{where} unless", allow_empty=True),
                     not_with=self.term_list(item.get("not_with", []), f"{where} not_with", allow_empty=True),
+                    learned_overrules=self.boolean(
+                        item.get("learned_overrules", False), f"{where} learned_overrules"
+                    ),
                 )
             )
         return UrgencyGrammar(

@@ -67,6 +67,7 @@ def taxonomy_to_toml(taxonomy: Taxonomy, comments: Iterable[str] = ()) -> str:
     lines += ["", "[mining]"]
     lines += [f"{f.name} = {_value(getattr(taxonomy.mining, f.name))}" for f in fields(MiningSettings)]
     lines += ["", "[urgency]", f"threshold = {_value(taxonomy.urgency.threshold)}"]
+    lines += [f"learned = {_value(taxonomy.urgency.learned)}"]
     lines += _vocabulary("urgency", taxonomy.urgency.vocabulary)
     for category in taxonomy.categories:
         prefix = f"categories.{_key(category.id)}"

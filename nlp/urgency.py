@@ -30,21 +30,27 @@ CUE_KINDS = frozenset({"lower", "with", "unless", "not_with"})
 class Danger:
     """What the urgency grammar found in one message: (hazard index, words) matches and the lowering cues."""
 
-    __slots__ = ("_all", "_mask", "cues", "matches")
+    __slots__ = ("_all", "_mask", "complete", "cues", "kinds", "matches")
 
     def __init__(self, size: int) -> None:
         self.matches: list[tuple[int, str]] = []
         self.cues: list[str] = []
+        # The ids of the lowerings applied, all of them (``cues`` keeps the first few, for staff).
+        self.kinds: set[str] = set()
+        # False when the grammar stopped early, finding nothing its lowering cues could apply to.
+        self.complete = False
         self._all = False
         self._mask = bytearray(size + 1)
 
-    def lower(self, start: int, end: int, cue: str) -> None:
+    def lower(self, start: int, end: int, kind: str, cue: str) -> None:
         self._mask[start:end] = b"\x01" * (end - start)
+        self.kinds.add(kind)
         if len(self.cues) < 8:
             self.cues.append(cue)
 
-    def lower_all(self, cue: str) -> None:
+    def lower_all(self, kind: str, cue: str) -> None:
         self._all = True
+        self.kinds.add(kind)
         self.cues.append(cue)
 
     def lowered(self, position: int) -> bool:
@@ -61,6 +67,7 @@ class Grammar:
         self.reasons = tuple(h.reason for h in grammar.hazards)
         self.rules = grammar.rules
         self.lowering = grammar.lowering
+        self.overruled = frozenset(lowering.id for lowering in grammar.lowering if lowering.learned_overrules)
         hazard_at = {h.id: i for i, h in enumerate(grammar.hazards)}
         self.rule_hazards = tuple(hazard_at[r.hazard] for r in grammar.rules)
         vocabularies: list[Vocabulary] = []
@@ -190,6 +197,7 @@ class Grammar:
         if not rules and not alone and not keywords and not any(kind == "signal" for kind, _ in by_role):
             return danger  # nothing that lowering could apply to
         self._lower(norm, by_role, danger)
+        danger.complete = True
         seen: set[int] = set()
         for (role, key), hits in by_role.items():
             if role == "signal":
@@ -316,9 +324,9 @@ class Grammar:
                 if lowering.with_terms:
                     label = f"{next(p.found for p in partners if start <= p.start < stop)}…{label}"
                 if lowering.scope == "message":
-                    danger.lower_all(f"{lowering.id}: {label}")
+                    danger.lower_all(lowering.id, f"{lowering.id}: {label}")
                     return
-                danger.lower(start, stop, f"{lowering.id}: {label}")
+                danger.lower(start, stop, lowering.id, f"{lowering.id}: {label}")
 
 
 def _covering(words: list[Hit]) -> dict[int, list[Hit]]:

@@ -286,6 +286,13 @@ def test_check_names_a_broken_grammar_entry(tmp_path: Path, capsys: pytest.Captu
 # Forms written for issue 9 (urgency on text not tuned on): other registers, dialect and typos, states said
 # in other words, one or two clauses after the hazard. (text, a reason the staff must see)
 MORE_URGENT: list[tuple[str, str]] = [
+    # Forms from urgency_tune3-6: carbon monoxide told by its symptoms, fire set on purpose, fire climbing,
+    # sparks on a charger, an outdoor unit hanging by a screw.
+    ("热水器一开就头晕，孩子也说想吐", "有毒气味"),
+    ("有人在地下室放火，火还没灭", "起火冒烟"),
+    ("垃圾道里火苗往上蹿", "起火冒烟"),
+    ("地库漏水漏到充电桩上，一直在打火花", "漏电触电危险"),
+    ("空调外机歪下来了，只剩一根螺丝吊住，下面是大门", "高空坠物风险"),
     ("煤起罐子阀门拧不上了，一直往外跑气", "燃气泄漏"),  # pinyin typo; 不 inside 拧不上 is no negation
     ("是不是哪家燃气漏了啊，整栋楼都是臭蛋味", "燃气泄漏"),  # 是不是 asks, it does not deny
     ("开门就是一股瓦斯味", "燃气泄漏"),

@@ -1,0 +1,262 @@
+"""The learned urgency model: its file, how it is trained, and where the classifier may take its word."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from nlp import Classifier, TaxonomyError, load_default_classifier, load_taxonomy
+from nlp.cli import main
+from nlp.learned import (
+    CategoryModel,
+    ModelError,
+    UrgencyModel,
+    features,
+    load_packaged_category_model,
+    load_packaged_model,
+    parse_model,
+    stale,
+)
+from nlp.normalize import normalize_prefix
+from nlp.taxonomy import parse_taxonomy
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+DEFAULT_TAXONOMY = Path(__file__).resolve().parents[2] / "nlp" / "default_taxonomy.toml"
+# Never trained on: the honest estimates of how the classifier does on new text.
+HOLDOUTS = ("urgency_holdout.csv", "fresh_holdout5.csv")
+
+# Dangers no grammar rule matches (the live state in words nobody listed), each flagged by the learned model.
+LEARNED_URGENT = [
+    "窗台上有个小孩！！15楼！！身子一半在外面！！快来人",
+    "河边步道护栏断了一截 下面就是河 好几个小朋友在那边追着玩",
+    "地下车库卷帘门压住一个人的腿 门还在往下",
+]
+# The model alone would call these urgent, but a cue lowers them: the model never overrules the cue.
+LOWERED = ["万一窗台上有个小孩身子一半在外面怎么办！！15楼！！"]
+# A negation or an ordinary smoke that belongs to the danger told: the model may overrule those cues.
+OVERRULED = [
+    "刚回家一开门全屋都是味，我没敢开灯，人退到楼下了，燃气阀在哪关",
+    "楼下那家烧烤店煤气罐接口在漏，白雾一样往外喷，老板不在",
+]
+# Over, fixed or a near miss: the model itself has learned these are not urgent.
+CALM = [
+    "上周连廊那边玻璃护栏碎了，已经修好了",
+    "差点被地下车库卷帘门压住腿，幸好没事",
+    "东门那个铁门上面的横梁裂了，往下掉铁锈块，不过已经修好了",
+]
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return load_default_classifier()
+
+
+@pytest.fixture(scope="module")
+def grammar_only() -> Classifier:
+    taxonomy = load_taxonomy()
+    return Classifier(
+        dataclasses.replace(taxonomy, urgency=dataclasses.replace(taxonomy.urgency, learned=False))
+    )
+
+
+@pytest.fixture(scope="module")
+def keywords_only() -> Classifier:
+    taxonomy = load_taxonomy()
+    settings = dataclasses.replace(taxonomy.settings, learned_category=False)
+    return Classifier(dataclasses.replace(taxonomy, settings=settings))
+
+
+@pytest.mark.parametrize("load", [load_packaged_model, load_packaged_category_model])
+def test_the_packaged_models_are_trained_on_the_tuning_sets_as_they_are(
+    load: Callable[[], UrgencyModel | CategoryModel],
+) -> None:
+    model = load()
+    assert len(model.trained_on) >= 2
+    assert not set(HOLDOUTS) & set(model.trained_on)
+    # Editing a tuning set without `linli nlp train-urgency` leaves a model that no longer says what it was
+    # trained on.
+    assert stale(model, BENCH.glob("*.csv")) == []
+    assert model.rows >= 1000
+    assert 0 < model.threshold < 1
+
+
+def test_a_changed_training_file_is_stale(tmp_path: Path) -> None:
+    model = load_packaged_model()
+    name = next(iter(model.trained_on))
+    copy = tmp_path / name
+    copy.write_bytes((BENCH / name).read_bytes() + "新增一行,other,,0,x\n".encode())
+    others = [BENCH / other for other in model.trained_on if other != name]
+    assert stale(model, [copy, *others]) == [name]
+    assert stale(model, others) == [name]  # missing counts as changed
+
+
+def test_features_are_characters_and_pairs_without_spaces() -> None:
+    assert features("电梯 坏了") == {"电", "梯", "坏", "了", "电梯", "梯坏", "坏了"}
+    assert features("") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("not json", "not a model file"),
+        ('{"format": 2}', "format 2, expected 1"),
+        ('{"format": 1, "threshold": 1.5}', "threshold 1.5 is not between 0 and 1"),
+        ('{"format": 1, "threshold": 0.5, "bias": 0}', "not a model file"),
+        ("[]", "not a model file"),
+    ],
+)
+def test_a_broken_model_file_is_named(text: str, problem: str) -> None:
+    with pytest.raises(ModelError) as caught:
+        parse_model(text, "model.json")
+    assert str(caught.value).startswith("model.json: ")
+    assert problem in str(caught.value)
+
+
+def test_the_model_files_round_trip() -> None:
+    for model in (load_packaged_model(), load_packaged_category_model()):
+        assert parse_model(model.to_json(), "again.json") == model
+
+
+def test_a_category_model_naming_labels_it_lacks_is_refused() -> None:
+    text = load_packaged_category_model().to_json().replace('"labels":[', '"labels":["x",', 1)
+    with pytest.raises(ModelError, match="weights name labels it does not list"):
+        parse_model(text, "cat.json")
+
+
+@pytest.mark.parametrize("text", LEARNED_URGENT)
+def test_the_model_adds_urgency_the_grammar_misses(
+    classifier: Classifier, grammar_only: Classifier, text: str
+) -> None:
+    before, after = grammar_only.classify(text), classifier.classify(text)
+    assert not before.urgent, before.explain()
+    assert after.urgent and after.urgent_learned, after.explain()
+    assert after.urgent_reason == "紧急情况"
+    assert "学习模型判断" in after.explain()
+
+
+@pytest.mark.parametrize("text", LOWERED)
+def test_a_lowering_cue_is_never_overruled(classifier: Classifier, text: str) -> None:
+    assert load_packaged_model().urgent(normalize_prefix(text, 1000))
+    result = classifier.classify(text)
+    assert not result.urgent, result.explain()
+    assert result.urgent_lowered, result.explain()
+
+
+@pytest.mark.parametrize("text", OVERRULED)
+def test_a_cue_that_tells_the_danger_may_be_overruled(
+    classifier: Classifier, grammar_only: Classifier, text: str
+) -> None:
+    before, after = grammar_only.classify(text), classifier.classify(text)
+    assert not before.urgent and before.urgent_lowered, before.explain()
+    overrulable = {"negation", "negation_short", "ordinary_smoke"}
+    assert {cue.split(":")[0] for cue in before.urgent_lowered if ":" in cue} <= overrulable
+    assert after.urgent and after.urgent_learned, after.explain()
+
+
+def test_learned_overrules_must_be_true_or_false() -> None:
+    text = DEFAULT_TAXONOMY.read_text("utf-8").replace("learned_overrules = true", "learned_overrules = 1", 1)
+    with pytest.raises(TaxonomyError, match=r"\[urgency.grammar.lowering.negation\] learned_overrules"):
+        parse_taxonomy(text, "mytax.toml")
+
+
+@pytest.mark.parametrize("text", CALM)
+def test_what_is_over_stays_calm(classifier: Classifier, text: str) -> None:
+    result = classifier.classify(text)
+    assert not result.urgent, result.explain()
+
+
+def test_grammar_urgency_is_not_called_learned(classifier: Classifier) -> None:
+    result = classifier.classify("3号楼2单元电梯困人了，里面有老人，快来人")
+    assert result.urgent and not result.urgent_learned
+    assert "学习模型判断" not in result.explain()
+
+
+def test_learned_must_be_true_or_false() -> None:
+    text = DEFAULT_TAXONOMY.read_text("utf-8").replace("learned = true", 'learned = "yes"', 1)
+    with pytest.raises(TaxonomyError, match=r"\[urgency\] learned: value must be true or false"):
+        parse_taxonomy(text, "mytax.toml")
+
+
+def test_train_urgency_writes_a_model_that_scores(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [(f"{n}号楼煤气管子嘶嘶响一股臭味", "safety", "1") for n in range(1, 21)]
+    rows += [(f"{n}号楼楼道灯坏了好几天", "repair", "0") for n in range(1, 21)]
+    path = tmp_path / "tiny.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label", "urgent"])
+        writer.writerows(rows)
+    out = tmp_path / "model.json"
+    assert main(["train-urgency", str(path), "-o", str(out), "--threshold", "0.5"]) == 0
+    assert "OK:" in capsys.readouterr().out
+    model = parse_model(out.read_text("utf-8"), str(out))
+    assert model.rows == 40 and model.threshold == 0.5
+    assert stale(model, [path]) == []
+    assert model.urgent("9号楼煤气管子嘶嘶响一股臭味") and not model.urgent("9号楼楼道灯坏了好几天")
+    # A word or two is never the model's to judge, however it scores.
+    assert model.probability("煤气") > 0.5 and not model.urgent("煤气")
+    assert json.loads(out.read_text("utf-8"))["format"] == 1
+
+
+def test_train_urgency_needs_both_kinds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "calm.csv"
+    path.write_text("text,label,urgent\n楼道灯坏了,repair,0\n电梯坏了,repair,0\n", encoding="utf-8")
+    assert main(["train-urgency", str(path), "-o", str(tmp_path / "m.json")]) == 1
+    assert "urgent and non-urgent" in capsys.readouterr().err
+
+
+def test_check_reports_the_model(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(DEFAULT_TAXONOMY)]) == 0
+    out = capsys.readouterr().out
+    assert "紧急学习模型: " in out and "类别学习模型: " in out
+
+
+# The keywords find something but are unsure; the learned category model knows the kind of report.
+LEARNED_CATEGORY = [
+    ("围墙那边有个缺口 外面的人能直接钻进来", "security"),
+    ("维修师傅来过了 修好了 很专业 感谢", "property"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LEARNED_CATEGORY)
+def test_an_unsure_category_is_the_learned_models(
+    classifier: Classifier, keywords_only: Classifier, text: str, expected: str
+) -> None:
+    before, after = keywords_only.classify(text), classifier.classify(text)
+    assert not before.confident and before.category != expected, before.explain()
+    assert after.category == expected and after.category_learned, after.explain()
+    assert not after.confident
+    assert after.top[0][0] == expected
+    assert "（学习模型判断）" in after.explain().splitlines()[0]
+
+
+def test_a_sure_category_and_an_empty_one_stay_the_keywords(classifier: Classifier) -> None:
+    sure = classifier.classify("3号楼电梯坏了，按钮没反应，门也关不上")
+    assert sure.confident and sure.category == "repair" and not sure.category_learned
+    # Nothing matched: no report the model was trained on, so the fallback stands.
+    chatter = classifier.classify("今天天气不错，祝大家开心")
+    assert chatter.top == (("other", 0.0),) and not chatter.category_learned
+
+
+def test_train_categories_writes_a_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    topics = {"repair": "电梯坏了按钮没反应", "noise": "楼上半夜装修电钻响", "parking": "消防通道被车堵了"}
+    path = tmp_path / "three.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows((f"{n}号楼{text}", label) for label, text in topics.items() for n in range(1, 11))
+    out = tmp_path / "cat.json"
+    assert main(["train-categories", str(path), "-o", str(out)]) == 0
+    model = parse_model(out.read_text("utf-8"), str(out))
+    assert isinstance(model, CategoryModel)
+    assert model.labels == ("noise", "parking", "repair") and model.rows == 30
+    assert model.best("电梯又坏了按钮没反应")[0] == "repair"
+    capsys.readouterr()
+    two = tmp_path / "two.csv"
+    two.write_text("text,label\n电梯坏了,repair\n太吵了,noise\n", encoding="utf-8")
+    assert main(["train-categories", str(two), "-o", str(out)]) == 1
+    assert "three or more labels" in capsys.readouterr().err
