@@ -73,6 +73,15 @@ async def test_unsure_report_asks_the_reporter_before_staff_see_it(h: Harness, e
     assert rows(engine, Reclassification)[0].by_role == "reporter"
 
 
+def test_the_learned_category_is_offered_first(h: Harness) -> None:
+    # The keywords see only a repair (缺口); the learned category model knows an intrusion.
+    [question] = h.say(GROUP_3, RESIDENT, "报事 围墙那边有个缺口 外面的人能直接钻进来")
+    assert question.text == report_texts.REPORT_ASK_CATEGORY.format(number=1)
+    choices = buttons_of(question)
+    assert choices[0] == ("治安防范", SetCategory(1, "security").encode())
+    assert choices[-1][0] == "其他"
+
+
 async def test_unanswered_question_reaches_staff_unsorted_after_ten_minutes(h: Harness, engine) -> None:
     [question] = h.say(GROUP_3, RESIDENT, "报事 又坏了！！！")
     assert question.text == report_texts.REPORT_ASK_CATEGORY.format(number=1)

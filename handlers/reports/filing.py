@@ -65,8 +65,16 @@ def has_content(draft: dict[str, Any]) -> bool:
 
 
 def candidates(result: Classification, fallback: str) -> list[str]:
-    """The categories the text gave some signal for, best first; 其他 is never a candidate of its own."""
-    return [cid for cid, score in result.top if score > 0 and cid != fallback][:3]
+    """The categories the text gave some signal for, best first; 其他 is never a candidate of its own.
+
+    The learned model's choice for a text the keywords were unsure of comes first, though no keyword
+    scored it.
+    """
+    return [
+        cid
+        for cid, score in result.top
+        if (score > 0 or (result.category_learned and cid == result.category)) and cid != fallback
+    ][:3]
 
 
 def _sorting(result: Classification, state: SortState) -> Sorting:
