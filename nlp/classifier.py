@@ -193,7 +193,7 @@ class Classifier:
         if danger is None:
             return True, danger
         assert self._grammar is not None
-        return not danger.kinds - self._grammar.overruled, danger
+        return not danger.matches and not danger.kinds - self._grammar.overruled, danger
 
     def _danger(self, norm: str, found: list[Hit], category_hits: list[Hit], keywords: bool) -> Danger | None:
         if self._grammar is None:
@@ -305,7 +305,7 @@ class Classifier:
             names=self._names,
             urgent_reason=reason,
             urgent_lowered=lowered if not urgent else (),
-            urgent_learned=learned and not hazards,
+            urgent_learned=learned,
             category_learned=category_learned,
         )
 

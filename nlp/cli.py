@@ -273,10 +273,6 @@ def _mine(args: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def _train(args: argparse.Namespace) -> int:
     paths = [Path(name) for name in args.files]
     rows = [row for path in paths for row in read_labelled_csv(path).rows]
@@ -285,3 +281,7 @@ def _train(args: argparse.Namespace) -> int:
     Path(args.output).write_text(model.to_json(), "utf-8")
     print(f"OK: {args.output}: {model.rows} 条训练数据, {len(model.weights)} 个特征, 阈值 {model.threshold}")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

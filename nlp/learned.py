@@ -18,6 +18,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from itertools import repeat
 from operator import add
@@ -175,9 +176,9 @@ def parse_model(text: str, source: str) -> UrgencyModel | CategoryModel:
             trained_on=trained_on,
             rows=int(data["rows"]),
         )
+    except ModelError:
+        raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        if isinstance(exc, ModelError):
-            raise
         raise ModelError(f"{source}: not a model file ({exc})") from None
 
 
@@ -185,12 +186,15 @@ def _packaged(name: str) -> UrgencyModel | CategoryModel:
     return parse_model(resources.files(__package__).joinpath(name).read_text("utf-8"), name)
 
 
+# Cached: every Classifier of the process (an eval's folds, the tests') shares the one read of each file.
+@cache
 def load_packaged_model() -> UrgencyModel:
     model = _packaged(PACKAGED_MODEL)
     assert isinstance(model, UrgencyModel)
     return model
 
 
+@cache
 def load_packaged_category_model() -> CategoryModel:
     model = _packaged(PACKAGED_CATEGORY_MODEL)
     assert isinstance(model, CategoryModel)

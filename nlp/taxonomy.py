@@ -194,8 +194,8 @@ class Settings:
     count_repeats: bool = False
     phrase_window: int = 20
     max_chars: int = 1000
-    # Whether the packaged learned category model (nlp.learned) chooses the category when the keywords are
-    # unsure (not confident, or the fallback).
+    # Whether the packaged learned category model (nlp.learned) chooses the category when the keywords found
+    # something but are not confident.
     learned_category: bool = False
 
 

@@ -42,16 +42,16 @@ class Danger:
         self._all = False
         self._mask = bytearray(size + 1)
 
-    def lower(self, start: int, end: int, kind: str, cue: str) -> None:
+    def lower(self, start: int, end: int, kind: str, label: str) -> None:
         self._mask[start:end] = b"\x01" * (end - start)
         self.kinds.add(kind)
         if len(self.cues) < 8:
-            self.cues.append(cue)
+            self.cues.append(f"{kind}: {label}")
 
-    def lower_all(self, kind: str, cue: str) -> None:
+    def lower_all(self, kind: str, label: str) -> None:
         self._all = True
         self.kinds.add(kind)
-        self.cues.append(cue)
+        self.cues.append(f"{kind}: {label}")
 
     def lowered(self, position: int) -> bool:
         return self._all or bool(self._mask[position])
@@ -324,9 +324,9 @@ class Grammar:
                 if lowering.with_terms:
                     label = f"{next(p.found for p in partners if start <= p.start < stop)}…{label}"
                 if lowering.scope == "message":
-                    danger.lower_all(lowering.id, f"{lowering.id}: {label}")
+                    danger.lower_all(lowering.id, label)
                     return
-                danger.lower(start, stop, lowering.id, f"{lowering.id}: {label}")
+                danger.lower(start, stop, lowering.id, label)
 
 
 def _covering(words: list[Hit]) -> dict[int, list[Hit]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -260,3 +262,23 @@ def test_train_categories_writes_a_model(tmp_path: Path, capsys: pytest.CaptureF
     two.write_text("text,label\n电梯坏了,repair\n太吵了,noise\n", encoding="utf-8")
     assert main(["train-categories", str(two), "-o", str(out)]) == 1
     assert "three or more labels" in capsys.readouterr().err
+
+
+def test_train_runs_as_a_module(tmp_path: Path) -> None:
+    # Regression: _train was defined below the `if __name__ == "__main__"` guard, so `python -m nlp.cli
+    # train-…` called main() before the function existed and died with a NameError.
+    path = tmp_path / "three.csv"
+    path.write_text(
+        "text,label\n电梯坏了按钮没反应,repair\n楼上半夜装修电钻响,noise\n消防通道被车堵了,parking\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "cat.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "nlp.cli", "train-categories", str(path), "-o", str(out)],
+        cwd=DEFAULT_TAXONOMY.parents[1],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert isinstance(parse_model(out.read_text("utf-8"), str(out)), CategoryModel)
