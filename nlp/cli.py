@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     _data_options(mine_)
 
     for name, what, model, threshold in (
-        ("train-urgency", "紧急识别", PACKAGED_MODEL, 0.85),
+        ("train-urgency", "紧急识别", PACKAGED_MODEL, 0.9),
         ("train-categories", "类别（关键词拿不准时）", PACKAGED_CATEGORY_MODEL, 0.7),
     ):
         train_ = commands.add_parser(name, help=f"在标注的 CSV 上训练{what}的学习模型（需要 scikit-learn）")

@@ -39,7 +39,10 @@ LEARNED_URGENT = [
     "地下车库卷帘门压住一个人的腿 门还在往下",
 ]
 # The model alone would call these urgent, but a cue lowers them: the model never overrules the cue.
-LOWERED = ["万一窗台上有个小孩身子一半在外面怎么办！！15楼！！"]
+LOWERED = [
+    "万一2单元楼顶那块广告牌晃得好厉害 下面就是公交站！！！",
+    "提醒大家 B座停车场有辆车底下在冒烟 一股焦味",
+]
 # A negation or an ordinary smoke that belongs to the danger told: the model may overrule those cues.
 OVERRULED = [
     "刚回家一开门全屋都是味，我没敢开灯，人退到楼下了，燃气阀在哪关",
@@ -200,7 +203,7 @@ def test_train_urgency_writes_a_model_that_scores(tmp_path: Path, capsys: pytest
     assert stale(model, [path]) == []
     assert model.urgent("9号楼煤气管子嘶嘶响一股臭味") and not model.urgent("9号楼楼道灯坏了好几天")
     # A word or two is never the model's to judge, however it scores.
-    assert model.probability("煤气") > 0.5 and not model.urgent("煤气")
+    assert model.probability("嘶嘶响一股臭味") > 0.5 and not model.urgent("嘶嘶响一股臭味")
     assert json.loads(out.read_text("utf-8"))["format"] == 1
 
 
