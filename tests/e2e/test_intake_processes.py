@@ -284,6 +284,10 @@ async def test_two_webhook_processes_behind_a_load_balancer_handle_each_update_o
                 timeout=40,
                 what="first reports",
             )
+            # As in the polling test: kill once the answers are marked sent, so each counts once.
+            await sandbox.wait_for(
+                lambda: not pending_answers(engine, groups), timeout=30, what="answers marked sent"
+            )
             bots[0].kill()  # one instance dies; the balancer's 502s make Telegram deliver again
             later = send_reports(sandbox, groups, people, per_group=2)
             await sandbox.wait_for(
