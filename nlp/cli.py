@@ -16,8 +16,10 @@ from nlp.classifier import Classifier, load_classifier, load_default_classifier,
 from nlp.dataset import Dataset, DatasetError, LabelledText, read_labelled_csv
 from nlp.evaluation import Report, cross_validate, evaluate, format_report
 from nlp.learned import (
+    CATEGORY_THRESHOLD,
     PACKAGED_CATEGORY_MODEL,
     PACKAGED_MODEL,
+    URGENCY_THRESHOLD,
     ModelError,
     digest,
     load_packaged_category_model,
@@ -70,8 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     _data_options(mine_)
 
     for name, what, model, threshold in (
-        ("train-urgency", "紧急识别", PACKAGED_MODEL, 0.9),
-        ("train-categories", "类别（关键词拿不准时）", PACKAGED_CATEGORY_MODEL, 0.7),
+        ("train-urgency", "紧急识别", PACKAGED_MODEL, URGENCY_THRESHOLD),
+        ("train-categories", "类别（关键词拿不准时）", PACKAGED_CATEGORY_MODEL, CATEGORY_THRESHOLD),
     ):
         train_ = commands.add_parser(name, help=f"在标注的 CSV 上训练{what}的学习模型（需要 scikit-learn）")
         train_.add_argument("files", nargs="+", help="CSV files (列: text,label[,also_ok][,urgent])")

@@ -42,6 +42,9 @@ MIN_CHARS = 8
 # The models read this much of a report: the reports they learn from are shorter, and a long letter's first
 # lines say what it is about. It bounds their cost on the longest messages.
 READ_CHARS = 200
+# The probabilities from which each model's word is taken, unless training is told otherwise.
+URGENCY_THRESHOLD = 0.9
+CATEGORY_THRESHOLD = 0.7
 
 
 def features(norm: str) -> set[str]:
@@ -243,7 +246,7 @@ def train(
     rows: Sequence[LabelledText],
     *,
     trained_on: dict[str, str],
-    threshold: float = 0.9,
+    threshold: float = URGENCY_THRESHOLD,
     strength: float = 100.0,
     calm_weight: float = 48.0,
     max_chars: int = 1000,
@@ -280,7 +283,7 @@ def train_categories(
     rows: Sequence[LabelledText],
     *,
     trained_on: dict[str, str],
-    threshold: float = 0.7,
+    threshold: float = CATEGORY_THRESHOLD,
     strength: float = 30.0,
     max_chars: int = 1000,
 ) -> CategoryModel:
