@@ -305,6 +305,9 @@ class Grammar:
                     # A hazard, state or keyword starting within ``reach`` characters after the cue.
                     # From the cue itself, so a keyword starting with it is lowered too (怕掉).
                     start, stop = cue.start, cue.end
+                    if stop == len(norm) or norm[stop] in CLAUSE_ENDS:
+                        # Nothing follows in its clause: 我一个人在家，好害怕 fears what is happening.
+                        continue
                     limit = min(cue.end + lowering.reach + 1, len(norm) + 1)
                     while stop < limit and (stop == len(norm) or norm[stop] not in CLAUSE_ENDS):
                         stop += 1
