@@ -321,7 +321,10 @@ class Grammar:
                         stop = min(stop, cue.end + lowering.reach)
                 if lowering.with_terms and not any(start <= p.start < stop for p in partners):
                     continue
-                if cancels and any(start <= c.start < stop for c in cancels):
+                # A `before` cue reaches a few characters; what cancels it may come later in its sentence
+                # (差点砸到人，现在还在扔).
+                cancel_stop = _unit(norm, cue.start, SENTENCE_ENDS)[1] if lowering.scope == "before" else stop
+                if cancels and any(start <= c.start < cancel_stop for c in cancels):
                     continue
                 label = cue.found
                 if lowering.with_terms:

@@ -477,6 +477,8 @@ GRAMMAR_CASES: list[tuple[str, str | None]] = [
     ("大风把岗亭棚子掀翻了，保安被压在下面", "有人受伤"),
     ("5楼走廊条电线甩咗出嚟，仲浸住喺水度", "电线外露"),  # Cantonese: 甩咗出嚟 = 露了出来
     ("樓上不停有人掟玻璃樽落嚟，仲掟緊", "高空坠物风险"),  # 掟 = 扔, 緊 = going on
+    ("刚才有个酒瓶从上面下来，差点砸到人，现在还在扔", "高空坠物风险"),  # nearly, and still going
+    ("刚才有个酒瓶从上面下来，差点砸到人", None),  # nearly: it did not happen
 ]
 
 
