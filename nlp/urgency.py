@@ -321,11 +321,12 @@ class Grammar:
                         stop = min(stop, cue.end + lowering.reach)
                 if lowering.with_terms and not any(start <= p.start < stop for p in partners):
                     continue
-                # A `before` cue reaches a few characters; what cancels it may come later in its sentence
-                # (差点砸到人，现在还在扔).
-                cancel_stop = _unit(norm, cue.start, SENTENCE_ENDS)[1] if lowering.scope == "before" else stop
-                if cancels and any(start <= c.start < cancel_stop for c in cancels):
-                    continue
+                if cancels:
+                    # A `before` cue reaches a few characters; what cancels it may come later in its
+                    # sentence (差点砸到人，现在还在扔).
+                    until = _unit(norm, cue.start, SENTENCE_ENDS)[1] if lowering.scope == "before" else stop
+                    if any(start <= c.start < until for c in cancels):
+                        continue
                 label = cue.found
                 if lowering.with_terms:
                     label = f"{next(p.found for p in partners if start <= p.start < stop)}…{label}"

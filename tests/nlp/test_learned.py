@@ -64,14 +64,6 @@ def classifier() -> Classifier:
 
 
 @pytest.fixture(scope="module")
-def grammar_only() -> Classifier:
-    taxonomy = load_taxonomy()
-    return Classifier(
-        dataclasses.replace(taxonomy, urgency=dataclasses.replace(taxonomy.urgency, learned=False))
-    )
-
-
-@pytest.fixture(scope="module")
 def keywords_only() -> Classifier:
     taxonomy = load_taxonomy()
     settings = dataclasses.replace(taxonomy.settings, learned_category=False)

@@ -4,7 +4,6 @@ tests."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -452,13 +451,6 @@ def test_broken_new_grammar_entries_are_reported(old: str, new: str, message: st
     with pytest.raises(TaxonomyError) as caught:
         parse_taxonomy(FEATURES.replace(old, new, 1), "mytax.toml")
     assert message in str(caught.value)
-
-
-@pytest.fixture(scope="module")
-def grammar_only() -> Classifier:
-    taxonomy = load_taxonomy()
-    grammar = dataclasses.replace(taxonomy.urgency, learned=False)
-    return Classifier(dataclasses.replace(taxonomy, urgency=grammar))
 
 
 # Rules and cues from the misses of urgency_tune1-12 and the Cantonese of urgency_tune14, checked on the
