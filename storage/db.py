@@ -81,10 +81,16 @@ def _sqlite_begin(connection: Connection) -> None:
 _WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 
-def conflict_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT into `table` in the session's database's own form, the one with ON CONFLICT."""
-    maker = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+def conflict_insert(session: Session | str, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` in the database's own form, the one with ON CONFLICT (a session, or its
+    dialect's name for a statement built once per database)."""
+    dialect = session if isinstance(session, str) else dialect_of(session)
+    maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return maker(table)
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 @contextmanager

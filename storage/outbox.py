@@ -92,18 +92,32 @@ def chats_waiting(*, session: Session, first: dict[int, int], ignore: Collection
     """Of these chats (chat id → the first row a new batch would send), those where a pending row queued
     before it still waits, so the batch must follow it; `ignore`: rows already delivered whose marks are not
     written yet. A few queries for any number of chats: one update may queue a notice to a thousand groups.
+    Run on the connection, without the session's autoflush: the caller has flushed what it queued.
     """
     waiting: set[int] = set()
     chats = sorted(first)
+    # No row id is 0 or less: an empty `ignore` leaves nothing out, in the same statement.
+    ignored = list(ignore) or [0]
     for start in range(0, len(chats), 500):
         chunk = chats[start : start + 500]
-        query = select(_chat_id, func.min(_row_id)).where(_is_pending, _chat_id.in_(chunk))
-        if ignore:
-            query = query.where(_row_id.not_in(list(ignore)))
-        for chat_id, oldest in session.exec(query.group_by(_chat_id)):
+        for chat_id, oldest in session.connection().execute(
+            _OLDEST_PENDING, {"chats": chunk, "ignore": ignored}
+        ):
             if oldest < first[chat_id]:
                 waiting.add(chat_id)
     return waiting
+
+
+# Built once: it runs for every update that queues a message.
+_OLDEST_PENDING = (
+    select(_chat_id, func.min(_row_id))
+    .where(
+        _is_pending,
+        _chat_id.in_(bindparam("chats", expanding=True)),
+        _row_id.not_in(bindparam("ignore", expanding=True)),
+    )
+    .group_by(_chat_id)
+)
 
 
 def claim_following_acks(
@@ -325,20 +339,25 @@ def mark_sent(*, session: Session, sent: Collection[tuple[int, int | None]], now
     """Mark delivered rows sent: (row id, the message id it got) pairs, in one statement for all."""
     if not sent:
         return
-    statement = (
-        update(OutboxMessage)
-        .where(_row_id == bindparam("row"))
-        .values(
-            status=OutboxStatus.SENT,
-            sent_at=now,
-            sent_message_id=bindparam("message"),
-            attempts=col(OutboxMessage.attempts) + 1,
-            claimed_until=None,
-        )
-    )
     # On the connection: an ORM-enabled UPDATE would also search the session for the rows to
     # synchronise, and these are copies taken at claim time that nobody reads again.
-    session.connection().execute(statement, [{"row": row, "message": message} for row, message in sent])
+    session.connection().execute(
+        _MARK_SENT, [{"row": row, "message": message, "at": now} for row, message in sent]
+    )
+
+
+# Built once: it runs for every message delivered.
+_MARK_SENT = (
+    update(OutboxMessage)
+    .where(_row_id == bindparam("row"))
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=bindparam("at"),
+        sent_message_id=bindparam("message"),
+        attempts=col(OutboxMessage.attempts) + 1,
+        claimed_until=None,
+    )
+)
 
 
 def postpone(*, session: Session, row: OutboxMessage, delay: timedelta, error: str, now: datetime) -> None:

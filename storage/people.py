@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
+from sqlalchemy import Executable, bindparam
 from sqlmodel import Session, col, select
 
-from storage.db import conflict_insert
+from storage.db import conflict_insert, dialect_of
 from storage.models import Building, Chat, ChatMember, Role, User
 from storage.race import get_or_create, get_or_insert
 
@@ -99,14 +101,21 @@ def users_by_ids(*, session: Session, ids: frozenset[int]) -> list[User]:
     return list(session.exec(select(User).where(col(User.id).in_(ids)).order_by(col(User.id)))) if ids else []
 
 
-def note_member(*, session: Session, chat_id: int, user_id: int, now: datetime) -> None:
-    """Remember that the user writes in this group; one statement, and a second writer racing us is fine."""
+@cache
+def _note_member_statement(dialect: str) -> Executable:
+    # Built once per database: it runs for every message in a building's group.
     table = ChatMember.__table__  # type: ignore[attr-defined]
-    session.execute(
-        conflict_insert(session, table)
-        .values(chat_id=chat_id, user_id=user_id, first_seen=now)
+    return (
+        conflict_insert(dialect, table)
+        .values(chat_id=bindparam("chat"), user_id=bindparam("user"), first_seen=bindparam("at"))
         .on_conflict_do_nothing(index_elements=["chat_id", "user_id"])
     )
+
+
+def note_member(*, session: Session, chat_id: int, user_id: int, now: datetime) -> None:
+    """Remember that the user writes in this group; one statement, and a second writer racing us is fine."""
+    statement = _note_member_statement(dialect_of(session))
+    session.connection().execute(statement, {"chat": chat_id, "user": user_id, "at": now})
 
 
 def member_buildings(*, session: Session, user_id: int) -> list[Building]:

@@ -252,37 +252,38 @@ def due_holds(*, session: Session, now: datetime, limit: int = 100) -> list[Tick
 
 
 def open_tickets_in_building(
-    *,
-    session: Session,
-    building_id: int,
-    category: str,
-    since: datetime,
-    exclude_reporter: int,
-    limit: int | None = None,
-    light: bool = False,
+    *, session: Session, building_id: int, category: str, since: datetime, exclude_reporter: int, limit: int
 ) -> list[Ticket]:
-    """Recent open tickets that staff can see, newest first: the candidates a new report may duplicate."""
-    query = (
-        select(Ticket)
-        .where(
-            Ticket.building_id == building_id,
-            Ticket.category == category,
-            Ticket.status == TicketStatus.RECEIVED,
-            col(Ticket.held_until).is_(None),
-            col(Ticket.created_at) >= since,
-            Ticket.reporter_id != exclude_reporter,
-        )
-        # Newest first in the order of ix_tickets_status_created, so the LIMIT stops the scan early.
-        .order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
-        .limit(limit)
+    """Recent open tickets that staff can see, newest first: the candidates a new report may duplicate.
+
+    Only what the comparison reads is loaded, and the age the duplicate question gives; the rest loads when
+    a caller touches it (the one that matched)."""
+    values = {
+        "building": building_id,
+        "category": category,
+        "since": since,
+        "reporter": exclude_reporter,
+        "limit": limit,
+    }
+    return list(session.scalars(_OPEN_IN_BUILDING, values))
+
+
+# Built once: building it costs more than running it, and it runs for every report.
+_OPEN_IN_BUILDING = (
+    select(Ticket)
+    .where(
+        col(Ticket.building_id) == bindparam("building"),
+        col(Ticket.category) == bindparam("category"),
+        col(Ticket.status) == TicketStatus.RECEIVED,
+        col(Ticket.held_until).is_(None),
+        col(Ticket.created_at) >= bindparam("since"),
+        col(Ticket.reporter_id) != bindparam("reporter"),
     )
-    if light:
-        # Only what the comparison reads, and the age the duplicate question gives; the rest loads when a
-        # caller touches it (the one that matched).
-        query = query.options(
-            load_only(Ticket.id, Ticket.text, Ticket.duplicate_terms, Ticket.created_at)  # type: ignore[arg-type]
-        )
-    return list(session.exec(query))
+    # Newest first in the order of ix_tickets_status_created, so the LIMIT stops the scan early.
+    .order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
+    .limit(bindparam("limit"))
+    .options(load_only(Ticket.id, Ticket.text, Ticket.duplicate_terms, Ticket.created_at))  # type: ignore[arg-type]
+)
 
 
 def merge_into(*, session: Session, ticket: Ticket, target: Ticket, now: datetime) -> None:
@@ -317,10 +318,14 @@ def add_follower(
 
 
 def followers_of(*, session: Session, ticket_id: int) -> list[TicketFollower]:
-    query = (
-        select(TicketFollower).where(TicketFollower.ticket_id == ticket_id).order_by(col(TicketFollower.id))
-    )
-    return list(session.exec(query))
+    return list(session.scalars(_FOLLOWERS, {"ticket": ticket_id}))
+
+
+_FOLLOWERS = (  # built once: every staff card lists them
+    select(TicketFollower)
+    .where(col(TicketFollower.ticket_id) == bindparam("ticket"))
+    .order_by(col(TicketFollower.id))
+)
 
 
 def set_cards(*, session: Session, cards: Collection[tuple[int, int, int]]) -> None:
@@ -328,16 +333,18 @@ def set_cards(*, session: Session, cards: Collection[tuple[int, int, int]]) -> N
 
     One statement for all, on the connection, without loading the tickets: this runs for every card the
     outbox delivers."""
-    if not cards:
-        return
-    statement = (
-        update(Ticket)
-        .where(col(Ticket.id) == bindparam("ticket"))
-        .values(card_chat_id=bindparam("chat"), card_message_id=bindparam("message"))
-    )
-    session.connection().execute(
-        statement, [{"ticket": ticket, "chat": chat, "message": message} for ticket, chat, message in cards]
-    )
+    if cards:
+        session.connection().execute(
+            _SET_CARD,
+            [{"ticket": ticket, "chat": chat, "message": message} for ticket, chat, message in cards],
+        )
+
+
+_SET_CARD = (  # built once, for the same reason
+    update(Ticket)
+    .where(col(Ticket.id) == bindparam("ticket"))
+    .values(card_chat_id=bindparam("chat"), card_message_id=bindparam("message"))
+)
 
 
 def tickets_of_reporter(*, session: Session, reporter_id: int, limit: int = 10) -> list[Ticket]:

@@ -24,10 +24,10 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.base import BotIdentity
+from bot.adapters.ptb_request import AiohttpRequest
 from bot.delivery import ChatGone, ChatMoved, DeliveryError, Rejected, RetryLater, Transient
 from handlers import actions
 from handlers.actions import AnswerButton, DeleteMessage, EditMessage, SendMessage
@@ -154,13 +154,11 @@ class PtbApi:
 
 class PtbAdapter:
     def __init__(self, *, token: str, api_url: str) -> None:
-        # Workers send for several chats at once: one connection each, not PTB's default of one in all.
-        request = HTTPXRequest(connection_pool_size=32, read_timeout=10.0)
         self.bot = Bot(
             token,
             base_url=f"{api_url}/bot",
             base_file_url=f"{api_url}/file/bot",
-            request=request,
+            request=AiohttpRequest(),
         )
         self.api = PtbApi(self.bot)
 

@@ -109,7 +109,6 @@ def _earlier_report(ctx: Ctx, terms: ReportTerms, building_id: int | None, categ
         since=ctx.now - DUPLICATE_WINDOW,
         exclude_reporter=ctx.user.id,
         limit=DUPLICATE_CANDIDATES,
-        light=True,
     )
     classifier = ctx.config.classifier
     best: tuple[float, Ticket] | None = None
