@@ -17,13 +17,16 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from itertools import repeat
+from itertools import chain, repeat
 from operator import add
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from nlp.dataset import LabelledText
 from nlp.normalize import normalize_prefix
@@ -57,6 +60,55 @@ def features(norm: str) -> set[str]:
     return found
 
 
+# A character is its code point (below 2**21); a pair is the first one's shifted past the second's, so no
+# pair's code is any character's. Above every code: the sentinel closing the category model's table.
+_PAIR_SHIFT = 21
+_NO_FEATURE = 1 << 62
+
+
+def _code(feature: str) -> int:
+    if len(feature) == 1:
+        return ord(feature)
+    first, second = feature
+    return ord(first) << _PAIR_SHIFT | ord(second)
+
+
+def feature_codes(norm: str) -> NDArray[np.int64]:
+    """``features(norm)`` as sorted distinct integer codes, worked out in C."""
+    text = norm[:READ_CHARS].replace(" ", "")
+    if not text:
+        return np.empty(0, dtype=np.int64)
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    codes = np.concatenate((points, points[:-1] << _PAIR_SHIFT | points[1:]))
+    codes.sort()
+    # Sorted, each code once (what np.unique does, without its overhead on a line's few dozen codes).
+    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """A model's weights by feature code, sorted, for one binary search of a text's codes (C, not a
+    dictionary lookup per feature: a model's dictionary of strings is scattered over memory that jieba's
+    dictionary keeps pushing out of the cache). The last code is _NO_FEATURE, its weights zero: where a
+    feature the model does not know lands."""
+
+    codes: NDArray[np.int64]
+    weights: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, features: Iterable[str], weights: NDArray[np.float64]) -> _Table:
+        codes = np.array([_code(feature) for feature in features], dtype=np.int64)
+        order = np.argsort(codes, kind="stable")
+        zeros = np.zeros((1, *weights.shape[1:]))
+        return cls(np.append(codes[order], _NO_FEATURE), np.concatenate((weights[order], zeros)))
+
+    def total(self, found: NDArray[np.int64]) -> NDArray[np.float64]:
+        """The sum of the weights of the features ``found`` (feature_codes)."""
+        rows = np.searchsorted(self.codes, found)
+        rows[self.codes[rows] != found] = len(self.codes) - 1
+        return self.weights[rows].sum(axis=0)
+
+
 @dataclass(frozen=True, slots=True)
 class UrgencyModel:
     """Weights per feature; a text is urgent when its mean-normalised score reaches ``cut``."""
@@ -73,6 +125,8 @@ class UrgencyModel:
         return math.log(self.threshold / (1 - self.threshold))
 
     def logit(self, norm: str) -> float:
+        # A dictionary lookup per feature: this model is small (its dictionary stays in the cache) and asked
+        # about nearly every report, most of them a line long, where numpy's set-up costs more than it saves.
         found = features(norm)
         if not found:
             return self.bias
@@ -104,8 +158,7 @@ class UrgencyModel:
 @dataclass(frozen=True, slots=True)
 class CategoryModel:
     """Per feature, the weights it gives labels (flat: label index, weight, label index, weight…, as JSON
-    reads it, so loading converts nothing); the best label counts when its probability reaches
-    ``threshold``."""
+    reads it); the best label counts when its probability reaches ``threshold``."""
 
     labels: tuple[str, ...]
     bias: tuple[float, ...]
@@ -113,21 +166,25 @@ class CategoryModel:
     threshold: float
     trained_on: dict[str, str]
     rows: int
+    _table: _Table = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # A row of weights per feature, a column per label.
+        weights = np.zeros((len(self.weights), len(self.labels)))
+        counts = [len(pairs) // 2 for pairs in self.weights.values()]
+        flat = list(chain.from_iterable(self.weights.values()))
+        weights[np.repeat(np.arange(len(counts)), counts), flat[::2]] = flat[1::2]
+        object.__setattr__(self, "_table", _Table.of(self.weights, weights))
 
     def best(self, norm: str) -> tuple[str, float]:
         """The most probable label and its probability (softmax over the labels)."""
-        found = features(norm)
-        scale = 1 / math.sqrt(len(found)) if found else 0.0
-        scores = list(self.bias)
-        get = self.weights.get
-        for feature in found:
-            pairs = iter(get(feature, ()))
-            for label, weight in zip(pairs, pairs, strict=True):
-                scores[label] += weight * scale
-        top = max(scores)
-        exps = [math.exp(score - top) for score in scores]
-        best = max(range(len(scores)), key=scores.__getitem__)
-        return self.labels[best], exps[best] / sum(exps)
+        found = feature_codes(norm)
+        scores = np.array(self.bias)
+        if found.size:
+            scores += self._table.total(found) / math.sqrt(found.size)
+        exps = np.exp(scores - scores.max())
+        best = int(scores.argmax())
+        return self.labels[best], float(exps[best] / exps.sum())
 
     def to_json(self) -> str:
         data = {
@@ -169,6 +226,8 @@ def parse_model(text: str, source: str) -> UrgencyModel | CategoryModel:
                 for w in weights.values()
             ):
                 raise ModelError(f"{source}: weights name labels it does not list")
+            if not all(isinstance(f, str) and 1 <= len(f) <= 2 for f in weights):
+                raise ModelError(f"{source}: a feature is not one character or a pair")
             return CategoryModel(labels, bias, weights, threshold, trained_on, int(data["rows"]))
         if data.get("kind") != "urgency":
             raise ModelError(f"{source}: kind {data.get('kind')!r}, expected 'urgency' or 'category'")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import math
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from nlp.learned import (
     CategoryModel,
     ModelError,
     UrgencyModel,
+    feature_codes,
     features,
     load_packaged_category_model,
     load_packaged_model,
@@ -97,6 +99,45 @@ def test_a_changed_training_file_is_stale(tmp_path: Path) -> None:
 def test_features_are_characters_and_pairs_without_spaces() -> None:
     assert features("电梯 坏了") == {"电", "梯", "坏", "了", "电梯", "梯坏", "坏了"}
     assert features("") == set()
+
+
+def _code(feature: str) -> int:
+    return ord(feature) if len(feature) == 1 else ord(feature[0]) << 21 | ord(feature[1])
+
+
+SCORED = ["电梯 坏了", "", "a", "🔥🔥着火了😭", "樓道燈壞了", "3号楼电梯又坏了，顺便说一下楼道灯也不亮" * 20]
+
+
+@pytest.mark.parametrize("text", SCORED)
+def test_feature_codes_are_the_features(text: str) -> None:
+    norm = normalize_prefix(text, 1000)
+    assert feature_codes(norm).tolist() == sorted(map(_code, features(norm)))
+
+
+@pytest.mark.parametrize("text", [*SCORED, *LEARNED_URGENT])
+def test_the_category_model_scores_as_its_weights_say(text: str) -> None:
+    """best() against the softmax worked out weight by weight from the file's flat lists."""
+    model = load_packaged_category_model()
+    found = features(normalize_prefix(text, 1000))
+    scores = list(model.bias)
+    for feature in found:
+        pairs = model.weights.get(feature, [])
+        for label, weight in zip(pairs[::2], pairs[1::2], strict=True):
+            scores[label] += weight / math.sqrt(len(found))
+    best = max(range(len(scores)), key=scores.__getitem__)
+    probability = math.exp(scores[best]) / sum(map(math.exp, scores))
+    label, got = model.best(normalize_prefix(text, 1000))
+    assert (label, got) == (model.labels[best], pytest.approx(probability, rel=1e-9))
+
+
+def test_a_category_feature_longer_than_a_pair_is_refused() -> None:
+    text = (
+        load_packaged_category_model()
+        .to_json()
+        .replace('"weights":{\n', '"weights":{\n"电梯坏":[0,1.0],\n', 1)
+    )
+    with pytest.raises(ModelError, match="a feature is not one character or a pair"):
+        parse_model(text, "cat.json")
 
 
 @pytest.mark.parametrize(
