@@ -125,6 +125,11 @@ class TermIndex:
         self._term_first_parts = frozenset(
             part for part in self.phrases_by_first if part in terms and part not in self.bounded
         )
+        self._searched_first_parts = tuple(
+            (part, positions)
+            for part, positions in self.phrases_by_first.items()
+            if part not in self._term_first_parts
+        )
         # Terms found only as written play no part in the typo search.
         self.exact_prefixes = frozenset(term[:2] for term in terms - exact_only if len(term) > 1)
         by_prefix: dict[str, list[str]] = {}
@@ -239,16 +244,23 @@ class TermIndex:
         self, text: str, window: int, exact_terms: set[str] | None = None
     ) -> Iterator[tuple[int, Phrase]]:
         """Phrases whose parts occur close together; ``exact_terms``: the terms find_exact found."""
-        known = self._term_first_parts if exact_terms is not None else frozenset()
-        found_terms = exact_terms or set()
         # Many phrases share a first part (漏水 …); each distinct first part is looked for once, most of them
-        # in the terms already found rather than by searching the text.
-        found = sorted(
-            position
-            for part, positions in self.phrases_by_first.items()
-            if (part in found_terms if part in known else part in text)
-            for position in positions
-        )
+        # among the few terms already found rather than by searching the text.
+        by_first = self.phrases_by_first
+        if exact_terms is None:
+            found = [
+                position for part, positions in by_first.items() if part in text for position in positions
+            ]
+        else:
+            known = self._term_first_parts
+            found = [position for part in exact_terms if part in known for position in by_first[part]]
+            found += [
+                position
+                for part, positions in self._searched_first_parts
+                if part in text
+                for position in positions
+            ]
+        found.sort()
         for position in found:
             slot, phrase = self.phrases[position]
             parts = phrase.parts

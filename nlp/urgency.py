@@ -70,6 +70,12 @@ class Grammar:
         self.overruled = frozenset(lowering.id for lowering in grammar.lowering if lowering.learned_overrules)
         hazard_at = {h.id: i for i, h in enumerate(grammar.hazards)}
         self.rule_hazards = tuple(hazard_at[r.hazard] for r in grammar.rules)
+        # The rules (not urgent alone) of each hazard, by position: a message names a hazard or two, and
+        # only their rules need a look.
+        self._hazard_rules: dict[int, tuple[int, ...]] = {}
+        for position, (rule, h) in enumerate(zip(grammar.rules, self.rule_hazards, strict=True)):
+            if not rule.alone:
+                self._hazard_rules[h] = (*self._hazard_rules.get(h, ()), position)
         vocabularies: list[Vocabulary] = []
         self.roles: list[tuple[str, object]] = []
         for i, hazard in enumerate(grammar.hazards):
@@ -186,12 +192,16 @@ class Grammar:
                     if words and _cut_by(hit, words, signal=kind == "signal"):
                         continue
                 by_role.setdefault(role, []).append(hit)
+        positions = sorted(
+            position
+            for kind, h in by_role
+            if kind == "hazard"
+            for position in self._hazard_rules.get(h, ())  # type: ignore[arg-type]
+        )
         rules = [
-            (rule, h)
-            for rule, h in zip(self.rules, self.rule_hazards, strict=True)
-            if not rule.alone
-            and ("hazard", h) in by_role
-            and any(("state", sid) in by_role for sid in rule.states)
+            (self.rules[position], self.rule_hazards[position])
+            for position in positions
+            if any(("state", sid) in by_role for sid in self.rules[position].states)
         ]
         alone = [(r, hits) for (kind, r), hits in by_role.items() if kind == "alone" and isinstance(r, int)]
         if not rules and not alone and not keywords and not any(kind == "signal" for kind, _ in by_role):

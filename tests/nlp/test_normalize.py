@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from nlp import normalize
-from nlp.normalize import dialect_forms
+from nlp.normalize import _dialect_pattern, dialect_forms, standardize_dialect
 
 
 @pytest.mark.parametrize(
@@ -115,8 +118,6 @@ def test_category_keywords_are_standard_mandarin() -> None:
     import tomllib
     from importlib import resources
 
-    from nlp.normalize import standardize_dialect
-
     data = tomllib.loads(resources.files("nlp").joinpath("default_taxonomy.toml").read_text("utf-8"))
     rewritten = [
         (cid, term)
@@ -127,3 +128,17 @@ def test_category_keywords_are_standard_mandarin() -> None:
         if standardize_dialect(term.lower()) != term.lower()
     ]
     assert rewritten == []
+
+
+def test_dialect_forms_are_replaced_longest_first() -> None:
+    """The prefix-tree pattern finds what a longest-first alternation of the forms finds, anywhere."""
+    forms = dialect_forms()
+    flat = re.compile("|".join(re.escape(f) for f in sorted(forms, key=lambda f: (-len(f), f))))
+    chars = sorted(set("".join(forms)) | set("的了是我在有"))
+    rng = random.Random(7)
+    texts = [*forms, *("".join(rng.choices(chars, k=rng.randint(1, 12))) for _ in range(3000))]
+    for text in texts:
+        expected = flat.sub(lambda m: forms[m.group()], text)
+        assert _dialect_pattern()[1].sub(lambda m: forms[m.group()], text) == expected, text
+        if _dialect_pattern()[0].search(text):
+            assert standardize_dialect(text) == expected
