@@ -32,7 +32,6 @@ def _run(_args: argparse.Namespace) -> int:
     if settings.staff_chat_id is None:
         raise SystemExit("linli: LINLI_STAFF_CHAT_ID is not set (the staff group's id, e.g. -1001234567890)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # otherwise a line for every call
     logging.getLogger("aiogram").setLevel(logging.WARNING)
     from bot.runtime import StartupError, serve
     from handlers.points.book import PointsFileError

@@ -159,6 +159,9 @@ class PtbAdapter:
             base_url=f"{api_url}/bot",
             base_file_url=f"{api_url}/file/bot",
             request=AiohttpRequest(),
+            # Never used (the intake fetches updates itself), but otherwise python-telegram-bot makes an
+            # httpx client for it.
+            get_updates_request=AiohttpRequest(connections=1),
         )
         self.api = PtbApi(self.bot)
 
