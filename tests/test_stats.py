@@ -22,7 +22,7 @@ from sqlmodel import Session, func, select
 
 from handlers import texts
 from handlers.numbers import charts
-from handlers.numbers.export import export_csv, export_xlsx
+from handlers.numbers.export import _Minutes, export_csv, export_xlsx
 from handlers.numbers.summaries import (
     BUILDING_NAMES,
     breakdown,
@@ -380,6 +380,15 @@ def test_export_csv(engine: Engine, week: dict[str, Ticket]) -> None:
     assert shy[7] == "匿名" and "张三" not in ",".join(shy)
     assert shy[9].startswith("'=HYPERLINK")  # neutralised for spreadsheets
     assert export_csv([], names=NAMES, tz=SHANGHAI).decode("utf-8-sig").count("\n") == 1
+
+
+def test_the_csv_words_each_moment_by_its_own_local_minute() -> None:
+    minutes = _Minutes(SHANGHAI)
+    at = T0 + timedelta(seconds=59, microseconds=999_999)
+    assert minutes.text(at) == "2026-11-16 09:00"
+    assert minutes.text(T0.astimezone(SHANGHAI)) == "2026-11-16 09:00"  # the same minute, however zoned
+    assert minutes.text(at + timedelta(microseconds=1)) == "2026-11-16 09:01"
+    assert minutes.text(T0 + timedelta(hours=15)) == "2026-11-17 00:00"  # past local midnight
 
 
 def test_export_streams_what_the_list_holds(engine: Engine, week: dict[str, Ticket]) -> None:
