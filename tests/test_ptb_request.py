@@ -98,7 +98,7 @@ async def test_telegrams_refusals_become_python_telegram_bots_errors(stand_in: t
     async with bot_at(url) as bot:
         with pytest.raises(RetryAfter) as flood:
             await bot.send_message(-100, "flood")
-        with pytest.raises(BadRequest, match="(?i)message text is empty"):
+        with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
             await bot.send_message(-100, "")
     assert flood.value.retry_after == 7
 
