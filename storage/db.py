@@ -81,10 +81,9 @@ def _sqlite_begin(connection: Connection) -> None:
 _WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 
-def conflict_insert(session: Session | str, table: Any) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT into `table` in the database's own form, the one with ON CONFLICT (a session, or its
-    dialect's name for a statement built once per database)."""
-    dialect = session if isinstance(session, str) else dialect_of(session)
+def conflict_insert(dialect: str, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` in the form of the database named by `dialect` (see dialect_of), the one with
+    ON CONFLICT."""
     maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return maker(table)
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Executable, bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
-from storage.db import conflict_insert
+from storage.db import conflict_insert, dialect_of
 from storage.models import InboxStatus, InboxUpdate
 
 # Telegram reuses update ids after a week of silence: remember one for no longer than this.
@@ -62,7 +62,8 @@ def store_new(*, session: Session, arrivals: Sequence[Arrival], now: datetime) -
         for a in arrivals
     ]
     table = InboxUpdate.__table__  # type: ignore[attr-defined]
-    statement = conflict_insert(session, table).on_conflict_do_nothing(index_elements=["update_id"])
+    statement = conflict_insert(dialect_of(session), table)
+    statement = statement.on_conflict_do_nothing(index_elements=["update_id"])
     result = session.execute(statement.returning(table.c.id), rows)
     return [row_id for (row_id,) in result.all()]
 

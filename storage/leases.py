@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from storage.db import conflict_insert
+from storage.db import conflict_insert, dialect_of
 from storage.models import Lease
 
 
@@ -27,7 +27,7 @@ def acquire(*, session: Session, name: str, holder: str, now: datetime, until: d
         return True
     table = Lease.__table__  # type: ignore[attr-defined]
     inserted = session.execute(
-        conflict_insert(session, table)
+        conflict_insert(dialect_of(session), table)
         .values(name=name, holder=holder, until=until)
         .on_conflict_do_nothing(index_elements=["name"])
         .returning(table.c.name)

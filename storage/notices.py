@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from storage.db import conflict_insert
+from storage.db import conflict_insert, dialect_of
 from storage.models import (
     Chat,
     Notice,
@@ -306,7 +306,7 @@ def record_ack(
     """Record the person's 收到 once; False when they had already acknowledged this notice."""
     table = NoticeAck.__table__  # type: ignore[attr-defined]
     result = session.execute(
-        conflict_insert(session, table)
+        conflict_insert(dialect_of(session), table)
         .values(notice_id=notice_id, user_id=user_id, building_id=building_id, acked_at=now)
         .on_conflict_do_nothing(index_elements=["notice_id", "user_id"])
     )

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from storage.db import conflict_insert
+from storage.db import conflict_insert, dialect_of
 from storage.models import (
     PendingAward,
     PointsBalance,
@@ -100,7 +100,7 @@ def lock_ledger(*, session: Session) -> PointsHead:
     # The migration writes the head; a database emptied table by table (tests do) gets it back here.
     table = PointsHead.__table__  # type: ignore[attr-defined]
     session.execute(
-        conflict_insert(session, table)
+        conflict_insert(dialect_of(session), table)
         .values(id=1, seq=0, hash=GENESIS)
         .on_conflict_do_nothing(index_elements=["id"])
     )
