@@ -175,7 +175,12 @@ class Grammar:
             return danger  # no hazard: nothing to find, nothing to lower
         tagged += [(h, exact_roles[h.term]) for h in found if h.term in exact_roles and h.how == EXACT]
         if blocked:
-            tagged = [(h, r) for h, r in tagged if not any(a <= h.start and h.end <= b for a, b in blocked)]
+            # What a negative word covers is no danger, but its cues still count (万一 of 万一着火 lowers
+            # the 烟就窜上来 after it).
+            tagged = [
+                (h, r if not any(a <= h.start and h.end <= b for a, b in blocked) else _cues_only(r))
+                for h, r in tagged
+            ]
         covering: dict[int, list[Hit]] | None = None
         by_role: dict[tuple[str, object], list[Hit]] = {}
         for hit, hit_roles in tagged:
@@ -344,6 +349,10 @@ class Grammar:
                     danger.lower_all(lowering.id, label)
                     return
                 danger.lower(start, stop, lowering.id, label)
+
+
+def _cues_only(roles: tuple[tuple[str, object], ...]) -> tuple[tuple[str, object], ...]:
+    return tuple(role for role in roles if role[0] in CUE_KINDS)
 
 
 def _covering(words: list[Hit]) -> dict[int, list[Hit]]:

@@ -38,6 +38,17 @@ URGENT: list[tuple[str, str]] = [
     ("雨水箅子不见了", "地面缺口"),
     ("3栋门口的井盖被人偷了，晚上黑乎乎的", "地面缺口"),
     ("路灯杆底座的盖子没了 线头露着", "电线外露"),
+    # someone calling for help, a thief still inside
+    ("楼上有人一直在喊救命", "有人受伤"),
+    ("救命 贼还在屋里", "有人闯入"),
+    # what people do when they smell gas; gas typed in pinyin
+    ("楼道里一股怪味，我家老头说别开灯", "燃气泄漏"),
+    ("meiqi味好大 3单元", "燃气泄漏"),
+    ("天台上有人要跳", "有人受伤"),
+    ("地库淹了，有电", "漏电触电危险"),
+    ("他抄起扳手就追着人打", "有人持刀"),
+    ("孩子掉冰窟窿了", "有人受伤"),
+    ("楼上李奶奶三天没出门了，电话也不接", "独居老人情况不明"),
     ("电箱门开着，里面的电线都露在外面", "电线外露"),
     # flammables where people pass
     ("地下室囤了好几个液化气罐", "易燃物堆放"),
@@ -343,6 +354,13 @@ MORE_NOT_URGENT = [
     "楼下吸烟区的烟味飘到我家了",  # cigarettes, not a fire
     "早上有股焦味，原来是楼下在烤东西",  # explained
     "井盖上写的字都磨没了",  # worn, not gone
+    "救命啊这wifi又断了",  # the writer's exclamation, not someone calling for help
+    "救命 大堂好热 能开个空调吗",
+    "顶楼热得跟着火了似的，能刷个隔热层吗",  # heat told as a fire
+    "消防门别用砖头顶着，万一着火烟就窜上来了",  # 万一 of the negative word 万一着火 still lowers
+    "请问电梯被困的话应该打哪个电话",  # asking what to do
+    "保洁把我放门口的鞋柜扔了，里面还有两双新鞋",  # things inside, not people
+    "学一下：闻到煤气味别开灯，先开窗",  # a lesson
     "天气冷了，老人在家要注意煤气中毒",  # a warning
     "我家老人血压高，想问社区医院几点开门",  # 血 of 血压 is no blood
     "燃气灶的火苗是黄色的，正常吗",  # a stove's flame is no fire
