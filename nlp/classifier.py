@@ -113,6 +113,11 @@ class Classifier:
             category_hits = keep_longest(category_hits)
             urgency_hits = keep_longest(urgency_hits)
         danger = self._danger(norm, found, category_hits, bool(urgency_hits)) if norm else None
+        if danger is not None and danger.denies:
+            # 没有闻到煤气味，就是水压低 is not about gas.
+            assert self._grammar is not None
+            signals = self._grammar.signal_terms
+            category_hits = [h for h in category_hits if h.term not in signals or not danger.denied(h.start)]
         lowered_words: list[str] = []
         if urgency_hits:
             # An urgency word inside a longer category keyword is that keyword (落水 in 落水管).
@@ -152,6 +157,13 @@ class Classifier:
                 if phrase_at >= 0 and danger.lowered(phrase_at):
                     lowered_words.append(label)
                     continue
+            elif (
+                danger is not None
+                and danger.denies
+                and "+" in surface
+                and _denied_phrase(norm, surface, danger)
+            ):
+                continue
             scores[slot] += weight
             if slot == self._urgency_slot:
                 if weight > 0:
@@ -335,6 +347,15 @@ class Classifier:
             return grammar.default_reason
         reasons = [grammar.reasons[h] for h in sorted(found)]
         return "、".join(dict.fromkeys(reasons))
+
+
+def _denied_phrase(norm: str, surface: str, danger: Danger) -> bool:
+    """A phrase all of whose parts start where a denial reaches (没有闻到+煤气)."""
+    for part in surface.split("+"):
+        at = norm.find(part)
+        if at < 0 or not danger.denied(at):
+            return False
+    return True
 
 
 def _strength(hit: Hit) -> float:

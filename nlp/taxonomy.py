@@ -136,7 +136,8 @@ class Lowering:
     (不 in 是不是: a question, not a negation), and one of the ``not_with`` words in its scope cancels it
     (上个月 … 今天又漏了: the past is told, but the danger is back). With ``learned_overrules``, the learned
     urgency model may still find the report urgent: a cue that as often belongs to the danger itself (没人应,
-    打不开) as it denies one.
+    打不开) as it denies one. With ``denies``, the danger words it lowers say what the message is not about
+    (没有闻到煤气味，就是水压低): they count for no category either.
     """
 
     id: str
@@ -147,6 +148,7 @@ class Lowering:
     unless: tuple[Keyword, ...] = ()
     not_with: tuple[Keyword, ...] = ()
     learned_overrules: bool = False
+    denies: bool = False
 
 
 LOWERING_SCOPES = ("before", "clause", "sentence", "message")
@@ -514,7 +516,9 @@ class _Reader:
             where = f"[urgency.grammar.lowering.{lid}]"
             item = self.table(item, where)
             self.known_keys(
-                item, ("terms", "scope", "reach", "with", "unless", "not_with", "learned_overrules"), where
+                item,
+                ("terms", "scope", "reach", "with", "unless", "not_with", "learned_overrules", "denies"),
+                where,
             )
             scope = item.get("scope")
             if scope not in LOWERING_SCOPES:
@@ -540,6 +544,7 @@ class _Reader:
                     learned_overrules=self.boolean(
                         item.get("learned_overrules", False), f"{where} learned_overrules"
                     ),
+                    denies=self.boolean(item.get("denies", False), f"{where} denies"),
                 )
             )
         return UrgencyGrammar(

@@ -30,7 +30,7 @@ CUE_KINDS = frozenset({"lower", "with", "unless", "not_with"})
 class Danger:
     """What the urgency grammar found in one message: (hazard index, words) matches and the lowering cues."""
 
-    __slots__ = ("_all", "_mask", "complete", "cues", "kinds", "matches")
+    __slots__ = ("_all", "_denied", "_mask", "complete", "cues", "kinds", "matches")
 
     def __init__(self, size: int) -> None:
         self.matches: list[tuple[int, str]] = []
@@ -41,9 +41,15 @@ class Danger:
         self.complete = False
         self._all = False
         self._mask = bytearray(size + 1)
+        # Where a lowering that ``denies`` reaches (没有 of 没有闻到煤气味), or None.
+        self._denied: bytearray | None = None
 
-    def lower(self, start: int, end: int, kind: str, label: str) -> None:
+    def lower(self, start: int, end: int, kind: str, label: str, *, denies: bool = False) -> None:
         self._mask[start:end] = b"\x01" * (end - start)
+        if denies:
+            if self._denied is None:
+                self._denied = bytearray(len(self._mask))
+            self._denied[start:end] = b"\x01" * (end - start)
         self.kinds.add(kind)
         if len(self.cues) < 8:
             self.cues.append(f"{kind}: {label}")
@@ -55,6 +61,14 @@ class Danger:
 
     def lowered(self, position: int) -> bool:
         return self._all or bool(self._mask[position])
+
+    @property
+    def denies(self) -> bool:
+        return self._denied is not None
+
+    def denied(self, position: int) -> bool:
+        """Whether a denying lowering reaches ``position`` (as ``lowered``, where words start)."""
+        return self._denied is not None and bool(self._denied[position])
 
 
 class Grammar:
@@ -122,6 +136,10 @@ class Grammar:
         self.exact_roles = {term: tuple(roles) for term, roles in exact_roles.items()}
         typo_terms = {term for term, roles in typo_roles.items() if any(k != "alone" for k, _ in roles)}
         self.exact_only = frozenset((set(typo_roles) | set(exact_roles)) - typo_terms)
+        # The words that name a danger outright (煤气味, 着火): denied, they say what a message is not about.
+        self.signal_terms = frozenset(
+            term for term, roles in typo_roles.items() if any(kind == "signal" for kind, _ in roles)
+        )
         self.keyword_hazard = self._keyword_hazards(grammar, vocabulary)
 
     @staticmethod
@@ -348,7 +366,7 @@ class Grammar:
                 if lowering.scope == "message":
                     danger.lower_all(lowering.id, label)
                     return
-                danger.lower(start, stop, lowering.id, label)
+                danger.lower(start, stop, lowering.id, label, denies=lowering.denies)
 
 
 def _cues_only(roles: tuple[tuple[str, object], ...]) -> tuple[tuple[str, object], ...]:

@@ -117,6 +117,8 @@ CASES: list[Case] = [
     ("燃气灶打不着火，是停气了吗", "utilities", (), False),
     ("停点了，一整栋楼都黑了", "utilities", (), False),
     ("家里断电了，我妈在用呼吸机，求尽快恢复供电！", "utilities", (), True),
+    # A denied danger is not what the message is about.
+    ("没有闻到煤气味，就是水压太低了，洗澡水上不来", "utilities", (), False),
     # a quarrel between households goes to dispute even when it is about noise, pets or leaks
     ("楼上邻居家漏水把我家天花板泡了，他们死活不承认，说是我们自己的问题", "dispute", (), False),
     ("楼上装修漏水淹了我家厨房，找他赔他不理", "dispute", (), False),
