@@ -50,7 +50,8 @@ LOWERED = [
 # A negation or an ordinary smoke that belongs to the danger told: the model may overrule those cues.
 OVERRULED = [
     "刚回家一开门全屋都是味，我没敢开灯，人退到楼下了，燃气阀在哪关",
-    "楼下那家烧烤店煤气罐接口在漏，白雾一样往外喷，老板不在",
+    # The gas can is not named (a named one cancels ordinary smoke's lowering: the grammar finds it).
+    "楼下烧烤店后门那个罐子在往外喷白雾，嗤嗤响，老板不在",
 ]
 # Over, fixed or a near miss: the model itself has learned these are not urgent.
 CALM = [

@@ -49,6 +49,14 @@ URGENT: list[tuple[str, str]] = [
     ("他抄起扳手就追着人打", "有人持刀"),
     ("孩子掉冰窟窿了", "有人受伤"),
     ("楼上李奶奶三天没出门了，电话也不接", "独居老人情况不明"),
+    # Cantonese names and forms: LPG, the lift shaft, a hose come off, sinking, a tank cover gone
+    ("有人喺楼梯口放咗几樽石油气", "易燃物堆放"),
+    ("台风水顺住电梯槽流落去", "电梯井进水"),
+    ("烧烤档的煤气罐喉管甩咗，喷紧气", "燃气泄漏"),
+    ("细路喺泳池沉咗落去", "有人受伤"),
+    ("天台水箱盖冇咗，有细路喺度玩", "地面缺口"),
+    ("工人站在空调架上，身上没系安全绳", "有人受伤"),  # the negation is the danger
+    ("已建议邻居拨打120，老人摔倒起不来，请保安立即上楼", "有人受伤"),  # advice given, no warning
     ("电箱门开着，里面的电线都露在外面", "电线外露"),
     # flammables where people pass
     ("地下室囤了好几个液化气罐", "易燃物堆放"),
@@ -361,6 +369,10 @@ MORE_NOT_URGENT = [
     "请问电梯被困的话应该打哪个电话",  # asking what to do
     "保洁把我放门口的鞋柜扔了，里面还有两双新鞋",  # things inside, not people
     "学一下：闻到煤气味别开灯，先开窗",  # a lesson
+    "热到爆炸，空调都顶唔顺",  # hyperbole
+    "楼上猫的尿水顺着外墙流到我家衣服上",  # 尿水 is no typo of 溺水
+    "上个礼拜外墙掉了块瓷砖砸在门口，好在没人经过，想问检查过没有",  # a near miss told later
+    "老娘舅夜里困不好，楼上电钻又响",  # 困 is Shanghainese for sleep
     "天气冷了，老人在家要注意煤气中毒",  # a warning
     "我家老人血压高，想问社区医院几点开门",  # 血 of 血压 is no blood
     "燃气灶的火苗是黄色的，正常吗",  # a stove's flame is no fire
