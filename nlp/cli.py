@@ -144,7 +144,7 @@ def _check(path: str) -> int:
         models.append(("类别学习模型", load_packaged_category_model()))
     for what, model in models:
         print(
-            f"{what}: {len(model.weights)} 个特征, 阈值 {model.threshold}, "
+            f"{what}: {model.size} 个特征, 阈值 {model.threshold}, "
             f"训练数据 {model.rows} 条 ({', '.join(model.trained_on)})"
         )
     return 0
@@ -281,7 +281,7 @@ def _train(args: argparse.Namespace) -> int:
     fit = train if args.command == "train-urgency" else train_categories
     model = fit(rows, trained_on={path.name: digest(path) for path in paths}, threshold=args.threshold)
     Path(args.output).write_text(model.to_json(), "utf-8")
-    print(f"OK: {args.output}: {model.rows} 条训练数据, {len(model.weights)} 个特征, 阈值 {model.threshold}")
+    print(f"OK: {args.output}: {model.rows} 条训练数据, {model.size} 个特征, 阈值 {model.threshold}")
     return 0
 
 

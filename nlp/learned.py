@@ -17,7 +17,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from functools import cache
 from importlib import resources
 from itertools import chain, repeat
@@ -73,6 +73,12 @@ def _code(feature: str) -> int:
     return ord(first) << _PAIR_SHIFT | ord(second)
 
 
+def _feature(code: int) -> str:
+    if code < 1 << _PAIR_SHIFT:
+        return chr(code)
+    return chr(code >> _PAIR_SHIFT) + chr(code & ((1 << _PAIR_SHIFT) - 1))
+
+
 def feature_codes(norm: str) -> NDArray[np.int64]:
     """``features(norm)`` as sorted distinct integer codes, worked out in C."""
     text = norm[:READ_CHARS].replace(" ", "")
@@ -120,6 +126,11 @@ class UrgencyModel:
     rows: int
 
     @property
+    def size(self) -> int:
+        """How many features carry a weight."""
+        return len(self.weights)
+
+    @property
     def cut(self) -> float:
         # Compared in logit space: the probability itself is never needed.
         return math.log(self.threshold / (1 - self.threshold))
@@ -157,24 +168,40 @@ class UrgencyModel:
 
 @dataclass(frozen=True, slots=True)
 class CategoryModel:
-    """Per feature, the weights it gives labels (flat: label index, weight, label index, weight…, as JSON
-    reads it); the best label counts when its probability reaches ``threshold``."""
+    """Per feature, the weights it gives labels (``weights``: flat, label index, weight, label index,
+    weight…, as JSON reads it); the best label counts when its probability reaches ``threshold``.
+
+    Only the table of those weights is kept (the flat lists would be another 8 MB of Python objects);
+    ``feature_weights`` gives the lists back."""
 
     labels: tuple[str, ...]
     bias: tuple[float, ...]
-    weights: dict[str, list[Any]]
+    weights: InitVar[dict[str, list[Any]]]
     threshold: float
     trained_on: dict[str, str]
     rows: int
     _table: _Table = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, weights: dict[str, list[Any]]) -> None:
         # A row of weights per feature, a column per label.
-        weights = np.zeros((len(self.weights), len(self.labels)))
-        counts = [len(pairs) // 2 for pairs in self.weights.values()]
-        flat = list(chain.from_iterable(self.weights.values()))
-        weights[np.repeat(np.arange(len(counts)), counts), flat[::2]] = flat[1::2]
-        object.__setattr__(self, "_table", _Table.of(self.weights, weights))
+        matrix = np.zeros((len(weights), len(self.labels)))
+        counts = [len(pairs) // 2 for pairs in weights.values()]
+        flat = list(chain.from_iterable(weights.values()))
+        matrix[np.repeat(np.arange(len(counts)), counts), flat[::2]] = flat[1::2]
+        object.__setattr__(self, "_table", _Table.of(weights, matrix))
+
+    @property
+    def size(self) -> int:
+        """How many features carry a weight."""
+        return len(self._table.codes) - 1
+
+    def feature_weights(self) -> dict[str, list[Any]]:
+        """The flat (label index, weight…) list of each feature, as the model file holds them."""
+        table = self._table
+        weights: dict[str, list[Any]] = {}
+        for code, row in zip(table.codes[:-1].tolist(), table.weights[:-1].tolist(), strict=True):
+            weights[_feature(code)] = [x for label, w in enumerate(row) if w for x in (label, w)]
+        return weights
 
     def best(self, norm: str) -> tuple[str, float]:
         """The most probable label and its probability (softmax over the labels)."""
@@ -196,7 +223,7 @@ class CategoryModel:
             "trained_on": self.trained_on,
             "labels": list(self.labels),
             "bias": list(self.bias),
-            "weights": dict(sorted(self.weights.items())),
+            "weights": dict(sorted(self.feature_weights().items())),
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"), indent=0) + "\n"
 
