@@ -9,14 +9,16 @@ narrow queries (iter_export), read from a snapshot that takes no write lock (rea
 from __future__ import annotations
 
 import weakref
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, Engine, event, update
+from sqlalchemy import ColumnElement, Connection, Engine, Float, cast, event, update
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, create_engine, func, select
 
@@ -115,17 +117,21 @@ def ticket_stats(*, session: Session, since: datetime, until: datetime) -> Ticke
     since, until = _utc(since), _utc(until)
     created = _created_in(since, until) & (col(Ticket.status) != TicketStatus.MERGED)
 
-    # Each count reads a covering index (ix_tickets_status_created, ix_tickets_created_counts); buildings are
-    # counted by id and named afterwards, a handful of rows instead of a join over the window.
-    by_status = _workflow_order(
-        _counts(session, select(Ticket.status, func.count()).where(created).group_by(Ticket.status))
-    )
-    by_category = _largest_first(
-        _counts(session, select(Ticket.category, func.count()).where(created).group_by(Ticket.category))
-    )
-    per_building = _counts(
-        session, select(Ticket.building_id, func.count()).where(created).group_by(Ticket.building_id)
-    )
+    # One pass over the window's covering index (ix_tickets_created_counts) counts each (status, category,
+    # building) once: a few hundred rows, added up three ways here. Buildings are counted by id and named
+    # afterwards, a handful of rows instead of a join over the window.
+    statuses: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
+    per_building: Counter[int | None] = Counter()
+    groups = select(Ticket.status, Ticket.category, Ticket.building_id, func.count()).where(created)
+    for status, category, building_id, n in session.exec(
+        groups.group_by(Ticket.status, Ticket.category, Ticket.building_id)
+    ):
+        statuses[status] += n
+        categories[category] += n
+        per_building[building_id] += n
+    by_status = _workflow_order(dict(statuses))
+    by_category = _largest_first(dict(categories))
     known = [b for b in per_building if b is not None]
     names = (
         dict(session.exec(select(Building.id, Building.name).where(col(Building.id).in_(known))).all())
@@ -385,15 +391,20 @@ def _durations(session: Session, start: Any, end: Any, *where: ColumnElement[boo
     if session.get_bind().dialect.name == "sqlite":
         seconds: Any = (func.julianday(end) - func.julianday(start)) * 86400.0
     else:
-        seconds = func.extract("epoch", end - start)
+        # As a double: PostgreSQL's extract gives numeric, which the driver makes a Decimal per row.
+        seconds = cast(func.extract("epoch", end - start), Float)
     # Tens of thousands of plain numbers: straight from the driver's cursor, without a Row object for each
     # (nothing to convert); sorted here once for the median and the chart's buckets.
-    result = session.connection().execute(select(seconds).where(*where))
+    result = session.connection().execute(select(seconds).where(*where, end.is_not(None)))
     try:
         rows = result.cursor.fetchall()
     finally:
         result.close()
-    return sorted(max(float(s), 0.0) for (s,) in rows if s is not None)
+    # Sorted at C speed; a negative duration (clocks set back) counts as none, and those come first.
+    ordered = sorted(chain.from_iterable(rows))
+    negative = bisect_left(ordered, 0.0)
+    ordered[:negative] = [0.0] * negative
+    return ordered
 
 
 def _median(ordered: Sequence[float]) -> timedelta | None:
