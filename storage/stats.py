@@ -125,7 +125,9 @@ def ticket_stats(*, session: Session, since: datetime, until: datetime) -> Ticke
     per_building: Counter[int | None] = Counter()
     groups = select(Ticket.status, Ticket.category, Ticket.building_id, func.count()).where(created)
     for status, category, building_id, n in session.exec(
-        groups.group_by(Ticket.status, Ticket.category, Ticket.building_id)
+        # Grouped in this order, SQLite's planner keeps to the covering index (by status first, it takes
+        # ix_tickets_status_created and reads every row).
+        groups.group_by(Ticket.category, Ticket.building_id, Ticket.status)
     ):
         statuses[status] += n
         categories[category] += n
