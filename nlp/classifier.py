@@ -158,7 +158,8 @@ class Classifier:
                     lowered_words.append(label)
                     continue
             elif (
-                danger is not None
+                slot != self._urgency_slot
+                and danger is not None
                 and danger.denies
                 and "+" in surface
                 and _denied_phrase(norm, surface, danger)

@@ -110,4 +110,4 @@ class Segmenter:
         return words
 
     def word_frequency(self, word: str) -> int:
-        return self._tokenizer.FREQ.get(word, 0)
+        return self._freq.get(word, 0)

@@ -132,8 +132,8 @@ def ticket_stats(*, session: Session, since: datetime, until: datetime) -> Ticke
         statuses[status] += n
         categories[category] += n
         per_building[building_id] += n
-    by_status = _workflow_order(dict(statuses))
-    by_category = _largest_first(dict(categories))
+    by_status = _workflow_order(statuses)
+    by_category = _largest_first(categories)
     known = [b for b in per_building if b is not None]
     names = (
         dict(session.exec(select(Building.id, Building.name).where(col(Building.id).in_(known))).all())
@@ -323,15 +323,13 @@ def iter_export(*, session: Session, since: datetime, until: datetime) -> Iterat
                 pending = next(steps, None)
             while pending is not None and pending[0] == number:
                 _, at, actor_id, from_status, to_status, note = pending
-                if actor_id is None:
-                    event = (_new(ExportStep, (_aware(at), None, from_status, to_status, note)), None, False)
-                elif anonymous and actor_id == reporter_id:
-                    # The reporter's own steps (creating it, rating it) would name them on an anonymous one.
-                    event = (_new(ExportStep, (_aware(at), None, from_status, to_status, note)), None, True)
-                else:
-                    step = _new(ExportStep, (_aware(at), actor_id, from_status, to_status, note))
-                    event = (step, users.get(actor_id), False)
-                own.append(_new(ExportEvent, event))
+                # The reporter's own steps (creating it, rating it) would name them on an anonymous ticket.
+                by_reporter = anonymous and actor_id is not None and actor_id == reporter_id
+                if by_reporter:
+                    actor_id = None
+                step = _new(ExportStep, (_aware(at), actor_id, from_status, to_status, note))
+                actor = users.get(actor_id) if actor_id is not None else None
+                own.append(_new(ExportEvent, (step, actor, by_reporter)))
                 pending = next(steps, None)
             yield _new(
                 ExportRow,
