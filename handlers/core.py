@@ -25,15 +25,17 @@ class Core:
         self.clock = clock
 
     def handle(self, event: Event) -> list[Action]:
-        """Process the event once. Its effects and its outbox rows commit together, or not at all."""
+        """Process the event once (recorded in processed_updates). Its effects and its outbox rows commit
+        together, or not at all."""
         with session_scope(self.engine) as session:
+            if not claim_update(session=session, update_id=event.update_id, now=self.clock()):
+                return []
             return self.handle_in(session, event)
 
     def handle_in(self, session: Session, event: Event) -> list[Action]:
-        """The same inside the caller's transaction (the runtime commits the inbox mark with it)."""
+        """Process the event inside the caller's transaction, which sees to it that it is processed once:
+        the runtime's workers mark its inbox row done in it (storage.inbox.finish)."""
         now = self.clock()
-        if not claim_update(session=session, update_id=event.update_id, now=now):
-            return []
         if isinstance(event, GroupMigrated):
             return on_migration(Scope(session=session, config=self.config, now=now), event)
         person = event.by if isinstance(event, BotMembership) else event.sender

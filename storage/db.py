@@ -9,17 +9,21 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, create_engine
+from sqlalchemy.orm import instrumentation
+from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+M = TypeVar("M", bound=SQLModel)
 
 
 def utcnow() -> datetime:
@@ -103,6 +107,33 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def new_row(model: type[M], **values: Any) -> M:
+    """A new row object, as `model(**values)` makes it (missing fields get their defaults), at a tenth of
+    the cost: built the way the ORM builds a row it loads, its values put straight into its state.
+
+    SQLModel's constructor sets every field through pydantic and the ORM's attribute events, about 110 µs
+    a row; an update files a ticket, its first step and two outbox rows. For rows made on that path.
+    A flush inserts what the state holds, as for any new object."""
+    row = instrumentation.manager_of_class(model).new_instance()
+    defaults = _defaults(model)
+    row.__dict__.update({name: make() for name, make in defaults.items() if name not in values})
+    row.__dict__.update(values)
+    object.__setattr__(row, "__pydantic_fields_set__", set(values))
+    return row
+
+
+@cache
+def _defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """Per field with a default, what makes a fresh one (a new list for each row from default_factory)."""
+    out: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None:
+            out[name] = field.default_factory
+        elif not field.is_required():
+            out[name] = lambda value=field.default: value
+    return out
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -151,11 +151,15 @@ def claim(
     return sorted(picked, key=lambda row: row.id or 0)
 
 
-def finish(*, session: Session, inbox_id: int, now: datetime, error: str | None = None) -> None:
-    """Mark an update done (in the transaction of its effects) or failed with its error.
+def finish(*, session: Session, inbox_id: int, now: datetime, error: str | None = None) -> bool:
+    """Mark an update done (in the transaction of its effects) or failed with its error; False when it is
+    no longer pending (someone whose claim ran out handled it meanwhile), and must not be handled again.
 
-    A handled update keeps only its id (for de-duplication): its raw JSON, residents' words and which
-    button whom pressed, anonymous ballots included, is not kept once its effects are committed.
+    Run first in the update's transaction, this is what makes it processed once: on PostgreSQL the row
+    stays locked until the commit, so a second worker on the same update waits for the first and then
+    finds it done; on SQLite transactions run one at a time. A handled update keeps only its id (for
+    de-duplication): its raw JSON, residents' words and which button whom pressed, anonymous ballots
+    included, is not kept once its effects are committed.
     """
     values = {"row": inbox_id, "at": now}
     if error is None:
@@ -164,14 +168,14 @@ def finish(*, session: Session, inbox_id: int, now: datetime, error: str | None 
         statement, values = _FINISH_FAILED, values | {"error": error[:2000]}
     # On the connection: the ORM's UPDATE would search the session for the row to synchronise (a
     # third of this statement's cost, once per update), and the claimed copy is not read again.
-    session.connection().execute(statement, values)
+    return bool(session.connection().execute(statement, values).rowcount)
 
 
 def _finish_statement(status: InboxStatus, **values: Any) -> Executable:
     # Built once: building it costs several times what running it does, and it runs once per update.
     return (
         update(InboxUpdate)
-        .where(_id == bindparam("row"))
+        .where(_id == bindparam("row"), _pending)
         .values(
             **values,
             status=status,

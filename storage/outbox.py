@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, bindparam, cast, func, update
 from sqlmodel import Session, col, select
 
+from storage.db import new_row
 from storage.models import OutboxMessage, OutboxStatus
 
 _row_id = col(OutboxMessage.id)
@@ -33,7 +34,8 @@ def enqueue(
     claimed_until: datetime | None = None,
 ) -> OutboxMessage:
     """Queue a call; `claimed_until` queues it already claimed, for a caller about to send it right away."""
-    row = OutboxMessage(
+    row = new_row(
+        OutboxMessage,
         chat_id=chat_id,
         payload=payload,
         not_before=now,
@@ -88,35 +90,33 @@ def queued_in(session: Session) -> list[OutboxMessage]:
     return list(session.info.get(_QUEUED, ()))
 
 
-def chats_waiting(*, session: Session, first: dict[int, int], ignore: Collection[int] = ()) -> set[int]:
-    """Of these chats (chat id → the first row a new batch would send), those where a pending row queued
-    before it still waits, so the batch must follow it; `ignore`: rows already delivered whose marks are not
-    written yet. A few queries for any number of chats: one update may queue a notice to a thousand groups.
-    Run on the connection, without the session's autoflush: the caller has flushed what it queued.
+def chats_waiting(*, session: Session, chats: Collection[int], ignore: Collection[int] = ()) -> set[int]:
+    """Of these chats, those where a pending row still waits, other than the rows in `ignore` (the caller's
+    own, and rows delivered whose marks are not written yet): a new row for such a chat must follow it.
+    A few queries for any number of chats: one update may queue a notice to a thousand groups. Run on
+    the connection, without the session's autoflush, so the caller's rows not flushed yet are not seen.
     """
     waiting: set[int] = set()
-    chats = sorted(first)
+    ordered = sorted(chats)
     # No row id is 0 or less: an empty `ignore` leaves nothing out, in the same statement.
     ignored = list(ignore) or [0]
-    for start in range(0, len(chats), 500):
-        chunk = chats[start : start + 500]
-        for chat_id, oldest in session.connection().execute(
-            _OLDEST_PENDING, {"chats": chunk, "ignore": ignored}
-        ):
-            if oldest < first[chat_id]:
-                waiting.add(chat_id)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        waiting.update(
+            session.connection().execute(_PENDING_CHATS, {"chats": chunk, "ignore": ignored}).scalars()
+        )
     return waiting
 
 
 # Built once: it runs for every update that queues a message.
-_OLDEST_PENDING = (
-    select(_chat_id, func.min(_row_id))
+_PENDING_CHATS = (
+    select(_chat_id)
     .where(
         _is_pending,
         _chat_id.in_(bindparam("chats", expanding=True)),
         _row_id.not_in(bindparam("ignore", expanding=True)),
     )
-    .group_by(_chat_id)
+    .distinct()
 )
 
 

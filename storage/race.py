@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel
 
-from storage.db import conflict_insert, dialect_of
+from storage.db import conflict_insert, dialect_of, new_row
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -48,7 +48,7 @@ def get_or_insert(*, session: Session, model: type[T], key: Any, values: dict[st
     # INSERT … RETURNING of an entity costs twice as much, and a new user or chat comes with most updates.
     inserted = session.connection().execute(statement, params).first()
     if inserted is not None:
-        row = model(**inserted._mapping)
+        row = new_row(model, **inserted._mapping)
         make_transient_to_detached(row)
         session.add(row)
         return row, True

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, bindparam, false, or_, update
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, func, select
 
+from storage.db import new_row
 from storage.models import (
     OPEN_STATUSES,
     Hold,
@@ -57,7 +58,8 @@ def create_ticket(
     resolve_due_at: datetime | None = None,
     duplicate_terms: dict[str, object] | None = None,
 ) -> Ticket:
-    ticket = Ticket(
+    ticket = new_row(
+        Ticket,
         building_id=building_id,
         reporter_id=reporter_id,
         chat_id=chat_id,
@@ -86,8 +88,13 @@ def create_ticket(
     session.add(ticket)
     session.flush()  # assigns the number the reporter is told at once
     session.add(
-        TicketEvent(
-            ticket_id=ticket.id or 0, at=now, actor_id=reporter_id, from_status="", to_status=ticket.status
+        new_row(
+            TicketEvent,
+            ticket_id=ticket.id or 0,
+            at=now,
+            actor_id=reporter_id,
+            from_status="",
+            to_status=ticket.status,
         )
     )
     return ticket

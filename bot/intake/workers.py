@@ -46,6 +46,7 @@ RUN = 20  # updates of one chat claimed together
 IDLE = 1.0  # seconds between looks at the inbox when nobody says something arrived
 TOAST_TIMEOUT = 1.0  # Telegram drops late answers to a button press: within a second or not at all
 DOWNLOAD_TIMEOUT = 8.0  # seconds for a document's content; well inside the claim's lease
+BATCH = 32  # updates handled in one transaction at most
 
 
 @dataclass(slots=True)
@@ -54,6 +55,22 @@ class Handled:
     claimed: list[OutboxMessage]  # answers queued already claimed, to send now
     until: datetime
     left: bool  # something queued is left for the outbox sender
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """An update whose handling raised: the error's kind and its traceback, for the inbox row."""
+
+    kind: str
+    trace: str
+
+
+@dataclass(slots=True)
+class _Job:
+    row: InboxUpdate
+    event: Event | None
+    marks: list[Sent]  # its worker's answers delivered and not marked sent yet: written with it
+    done: asyncio.Future[Handled | Failure]
 
 
 class Workers:
@@ -80,6 +97,8 @@ class Workers:
         self._idle: list[asyncio.Event] = []  # one per worker waiting for work, longest waiting first
         self._unclaimed_wakes = 0  # arrivals announced while no worker was waiting: the next to wait looks
         self.handled = 0  # updates finished by this process (for `linli status` and benchmarks)
+        self._jobs: list[_Job] = []  # brought by workers, for the next transaction
+        self._writer: asyncio.Task[None] | None = None
 
     def claim_for(self) -> tuple[str, datetime] | None:
         """Who claims updates as they are stored, to start on them at once (None: stopping)."""
@@ -169,12 +188,9 @@ class Workers:
             await self._failed(row, None, f"unreadable update: {exc}", kind="Unreadable")
             return
         event = await self._fetch(event)
-        slots = self.sender.room_now()
-        until = self.sender.claim_until()
-        try:
-            handled = await asyncio.to_thread(self._handle, row, event, slots, until, marks)
-        except Exception as exc:
-            await self._failed(row, event, traceback.format_exc(), kind=type(exc).__name__)
+        handled = await self._handled(row, event, marks)
+        if isinstance(handled, Failure):
+            await self._failed(row, event, handled.trace, kind=handled.kind)
             return
         self.handled += 1
         for toast in handled.toasts:
@@ -184,49 +200,110 @@ class Workers:
         if handled.left:
             self.sender.wake.set()  # what has to wait its turn
 
-    def _handle(
-        self, row: InboxUpdate, event: Event | None, slots: Slots | None, until: datetime, marks: list[Sent]
-    ) -> Handled:
+    def _handled(
+        self, row: InboxUpdate, event: Event | None, marks: list[Sent]
+    ) -> asyncio.Future[Handled | Failure]:
+        """The update handled, in the next transaction, together with whatever the other workers bring."""
+        done: asyncio.Future[Handled | Failure] = asyncio.get_running_loop().create_future()
+        self._jobs.append(_Job(row, event, marks, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_jobs())
+        return done
+
+    async def _write_jobs(self) -> None:
+        while self._jobs:
+            jobs, self._jobs = self._jobs[:BATCH], self._jobs[BATCH:]
+            slots, until = self.sender.room_now(), self.sender.claim_until()
+            try:
+                results = await asyncio.to_thread(self._handle_all, jobs, slots, until)
+            except BaseException as exc:  # the thread pool is gone (shutting down): nobody may wait for ever
+                for job in jobs:
+                    if not job.done.done():
+                        job.done.set_exception(exc)
+                raise
+            for job, result in zip(jobs, results, strict=True):
+                if not job.done.done():
+                    job.done.set_result(result)
+
+    def _handle_all(self, jobs: list[_Job], slots: Slots | None, until: datetime) -> list[Handled | Failure]:
+        if len(jobs) > 1:
+            try:
+                return list(self._handle_together(jobs, slots, until))
+            except Exception:  # one of them raised: each again on its own, so only that one fails
+                log.debug("a batch of %d updates failed; handling them one by one", len(jobs))
+        results: list[Handled | Failure] = []
+        for job in jobs:
+            try:
+                results.extend(self._handle_together([job], slots, until))
+            except Exception as exc:
+                results.append(Failure(type(exc).__name__, traceback.format_exc()))
+        return results
+
+    def _handle_together(self, jobs: list[_Job], slots: Slots | None, until: datetime) -> list[Handled]:
+        """The updates one after the other in one transaction; each one's answers and what may go now."""
+        spans: list[tuple[int, int]] = []  # each update's rows in what the session queued
+        toasts: list[list[AnswerButton]] = []
+        answered: list[set[int]] = []
+        marks = [sent for job in jobs for sent in job.marks]
         with session_scope(self.engine) as session:
             self.sender.write_marks(session, marks)
-            actions = self.core.handle_in(session, event) if event is not None else []
-            now = self.clock()
-            toasts = [action for action in actions if isinstance(action, AnswerButton)]
-            answers = [
-                enqueue(session=session, chat_id=action.chat_id, payload=dump_action(action), now=now)
-                for action in actions
-                if not isinstance(action, AnswerButton)
-            ]
-            finish(session=session, inbox_id=row.id or 0, now=now)
-            claimed = self._claim_queued(session, slots, until)
-            left = len(queued_in(session)) > len(claimed)
+            for job in jobs:
+                start = len(queued_in(session))
+                now = self.clock()
+                mine = finish(session=session, inbox_id=job.row.id or 0, now=now)
+                actions = self.core.handle_in(session, job.event) if mine and job.event is not None else []
+                toasts.append([action for action in actions if isinstance(action, AnswerButton)])
+                answered.append(
+                    {
+                        enqueue(
+                            session=session, chat_id=action.chat_id, payload=dump_action(action), now=now
+                        ).chat_id
+                        for action in actions
+                        if not isinstance(action, AnswerButton)
+                    }
+                )
+                spans.append((start, len(queued_in(session))))
+            claimed = self._claim_queued(session, slots, until, spans)
         self.sender.marked(marks)
-        marks.clear()  # committed
-        # Chats with the update's own answers first: they are what someone is waiting for. Within a chat
-        # the order stays the order queued.
-        answered = {answer.chat_id for answer in answers}
-        claimed.sort(key=lambda queued: (queued.chat_id not in answered, queued.id or 0))
-        return Handled(toasts, claimed, until, left)
+        for job in jobs:
+            job.marks.clear()  # committed
+        handled = []
+        for mine, chats, (start, end), buttons in zip(claimed, answered, spans, toasts, strict=True):
+            # Chats with the update's own answers first: they are what someone is waiting for. Within a
+            # chat the order stays the order queued.
+            mine.sort(key=lambda queued: (queued.chat_id not in chats, queued.id or 0))
+            handled.append(Handled(buttons, mine, until, end - start > len(mine)))
+        return handled
 
-    def _claim_queued(self, session: Session, slots: Slots | None, until: datetime) -> list[OutboxMessage]:
-        """Of everything the update queued (answers, staff cards, notices), claim what may go now.
+    def _claim_queued(
+        self, session: Session, slots: Slots | None, until: datetime, spans: list[tuple[int, int]]
+    ) -> list[list[OutboxMessage]]:
+        """Of everything each update queued (answers, staff cards, notices), claim what may go now.
 
-        A chat's rows go now only when it has room and nothing queued before this update still waits
-        for it; otherwise they wait their turn in the outbox, behind what is already there.
+        A chat's rows go now only when it has room and nothing queued before them still waits for it,
+        a row an earlier update of the same transaction queued for it included; otherwise they wait their
+        turn in the outbox, behind what is already there.
         """
-        session.flush()  # ids, in the order queued
         rows = queued_in(session)
         if slots is None or not rows:
-            return []
-        first: dict[int, int] = {}
-        for queued in rows:
-            first.setdefault(queued.chat_id, queued.id or 0)
-        delivered = self.sender.unmarked()
-        roomy = {chat_id: first_id for chat_id, first_id in first.items() if slots.room(chat_id) > 0}
-        free = roomy.keys() - chats_waiting(session=session, first=roomy, ignore=delivered)
-        claimed = [queued for queued in rows if queued.chat_id in free]
-        for queued in claimed:
-            queued.claimed_until = until
+            return [[] for _ in spans]
+        roomy = {queued.chat_id for queued in rows if slots.room(queued.chat_id) > 0}
+        # Rows a query's autoflush wrote already are ours too; the rest are not written yet, so they are
+        # claimed before they are: one INSERT each, and no UPDATE of the claim after it.
+        ours = {queued.id for queued in rows if queued.id is not None}
+        free = roomy - chats_waiting(session=session, chats=roomy, ignore=self.sender.unmarked() | ours)
+        first: dict[int, int] = {}  # chat → the update whose rows for it go now; later ones' follow them
+        claimed = []
+        for index, (start, end) in enumerate(spans):
+            mine = [
+                queued
+                for queued in rows[start:end]
+                if queued.chat_id in free and first.setdefault(queued.chat_id, index) == index
+            ]
+            for queued in mine:
+                queued.claimed_until = until
+            claimed.append(mine)
+        session.flush()  # ids, in the order queued
         return claimed
 
     async def _fetch(self, event: Event | None) -> Event | None:
