@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from storage.db import get_row
 from storage.models import ConversationState
 
 
@@ -14,7 +15,7 @@ def get_state(
     *, session: Session, user_id: int, chat_id: int, flow: str | None = None
 ) -> ConversationState | None:
     """The user's state in this chat; with `flow`, only when they are in that flow."""
-    state = session.get(ConversationState, (user_id, chat_id))
+    state = get_row(session, ConversationState, (user_id, chat_id))
     return state if state is not None and flow in (None, state.flow) else None
 
 

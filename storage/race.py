@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel
 
-from storage.db import conflict_insert, dialect_of, new_row
+from storage.db import conflict_insert, dialect_of, get_row, new_row
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -39,7 +39,7 @@ def get_or_insert(*, session: Session, model: type[T], key: Any, values: dict[st
     The same guarantee as get_or_create for rows keyed by their primary key, in one INSERT … ON CONFLICT
     DO NOTHING RETURNING instead of a savepoint around an insert (four statements): someone who inserted
     the row first makes ours insert nothing, and their row is read."""
-    row = session.get(model, key)
+    row = get_row(session, model, key)
     if row is not None:
         return row, False
     statement = _insert_returning(dialect_of(session), model, tuple(values))
@@ -52,7 +52,7 @@ def get_or_insert(*, session: Session, model: type[T], key: Any, values: dict[st
         make_transient_to_detached(row)
         session.add(row)
         return row, True
-    row = session.get(model, key)
+    row = get_row(session, model, key)
     if row is None:  # the conflict was not the race we expected
         raise LookupError(f"{model.__name__} {key!r}: neither inserted nor found")
     return row, False

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, bindparam, false, or_, update
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, func, select
 
-from storage.db import new_row
+from storage.db import insert_row, new_row
 from storage.models import (
     OPEN_STATUSES,
     Hold,
@@ -58,6 +58,7 @@ def create_ticket(
     resolve_due_at: datetime | None = None,
     duplicate_terms: dict[str, object] | None = None,
 ) -> Ticket:
+    # Inserted at once: its number is in the reply.
     ticket = new_row(
         Ticket,
         building_id=building_id,
@@ -85,9 +86,9 @@ def create_ticket(
         created_at=now,
         updated_at=now,
     )
-    session.add(ticket)
-    session.flush()  # assigns the number the reporter is told at once
-    session.add(
+    insert_row(session, ticket)
+    insert_row(
+        session,
         new_row(
             TicketEvent,
             ticket_id=ticket.id or 0,
@@ -95,7 +96,7 @@ def create_ticket(
             actor_id=reporter_id,
             from_status="",
             to_status=ticket.status,
-        )
+        ),
     )
     return ticket
 

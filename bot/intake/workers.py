@@ -241,10 +241,8 @@ class Workers:
 
     def _handle_together(self, jobs: list[_Job], slots: Slots | None, until: datetime) -> list[Handled]:
         """The updates one after the other in one transaction; each one's answers and what may go now."""
-        spans: list[tuple[int, int]] = []  # each update's rows in what the session queued
-        toasts: list[list[AnswerButton]] = []
-        answered: list[set[int]] = []
         marks = [sent for job in jobs for sent in job.marks]
+        handled = []
         with session_scope(self.engine) as session:
             self.sender.write_marks(session, marks)
             for job in jobs:
@@ -252,57 +250,45 @@ class Workers:
                 now = self.clock()
                 mine = finish(session=session, inbox_id=job.row.id or 0, now=now)
                 actions = self.core.handle_in(session, job.event) if mine and job.event is not None else []
-                toasts.append([action for action in actions if isinstance(action, AnswerButton)])
-                answered.append(
-                    {
-                        enqueue(
-                            session=session, chat_id=action.chat_id, payload=dump_action(action), now=now
-                        ).chat_id
-                        for action in actions
-                        if not isinstance(action, AnswerButton)
-                    }
-                )
-                spans.append((start, len(queued_in(session))))
-            claimed = self._claim_queued(session, slots, until, spans)
+                toasts = [action for action in actions if isinstance(action, AnswerButton)]
+                answered = {
+                    enqueue(
+                        session=session, chat_id=action.chat_id, payload=dump_action(action), now=now
+                    ).chat_id
+                    for action in actions
+                    if not isinstance(action, AnswerButton)
+                }
+                queued = queued_in(session)[start:]
+                claimed = self._claim_queued(session, queued, slots, until)
+                # Chats with the update's own answers first: they are what someone is waiting for. Within
+                # a chat the order stays the order queued.
+                claimed.sort(key=lambda row: (row.chat_id not in answered, row.id or 0))
+                handled.append(Handled(toasts, claimed, until, len(queued) > len(claimed)))
         self.sender.marked(marks)
         for job in jobs:
             job.marks.clear()  # committed
-        handled = []
-        for mine, chats, (start, end), buttons in zip(claimed, answered, spans, toasts, strict=True):
-            # Chats with the update's own answers first: they are what someone is waiting for. Within a
-            # chat the order stays the order queued.
-            mine.sort(key=lambda queued: (queued.chat_id not in chats, queued.id or 0))
-            handled.append(Handled(buttons, mine, until, end - start > len(mine)))
         return handled
 
     def _claim_queued(
-        self, session: Session, slots: Slots | None, until: datetime, spans: list[tuple[int, int]]
-    ) -> list[list[OutboxMessage]]:
-        """Of everything each update queued (answers, staff cards, notices), claim what may go now.
+        self, session: Session, rows: list[OutboxMessage], slots: Slots | None, until: datetime
+    ) -> list[OutboxMessage]:
+        """Of everything an update queued (answers, staff cards, notices), claim what may go now.
 
-        A chat's rows go now only when it has room and nothing queued before them still waits for it,
-        a row an earlier update of the same transaction queued for it included; otherwise they wait their
+        A chat's rows go now only when it has room and nothing queued before this update still waits for
+        it (what an update before it in the same transaction queued included); otherwise they wait their
         turn in the outbox, behind what is already there.
         """
-        rows = queued_in(session)
         if slots is None or not rows:
-            return [[] for _ in spans]
-        roomy = {queued.chat_id for queued in rows if slots.room(queued.chat_id) > 0}
-        # Rows a query's autoflush wrote already are ours too; the rest are not written yet, so they are
-        # claimed before they are: one INSERT each, and no UPDATE of the claim after it.
-        ours = {queued.id for queued in rows if queued.id is not None}
+            session.flush()  # written before the next update's queries would write them anyway
+            return []
+        roomy = {row.chat_id for row in rows if slots.room(row.chat_id) > 0}
+        # Rows a query's autoflush wrote already are the update's own too; the rest are not written yet,
+        # so they are claimed before they are: one INSERT each, and no UPDATE of the claim after it.
+        ours = {row.id for row in rows if row.id is not None}
         free = roomy - chats_waiting(session=session, chats=roomy, ignore=self.sender.unmarked() | ours)
-        first: dict[int, int] = {}  # chat → the update whose rows for it go now; later ones' follow them
-        claimed = []
-        for index, (start, end) in enumerate(spans):
-            mine = [
-                queued
-                for queued in rows[start:end]
-                if queued.chat_id in free and first.setdefault(queued.chat_id, index) == index
-            ]
-            for queued in mine:
-                queued.claimed_until = until
-            claimed.append(mine)
+        claimed = [row for row in rows if row.chat_id in free]
+        for row in claimed:
+            row.claimed_until = until
         session.flush()  # ids, in the order queued
         return claimed
 
