@@ -6,7 +6,7 @@ import contextlib
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -167,18 +167,30 @@ def insert_row(session: Session, row: M) -> M:
 
     For a row that needs its id at once (a ticket's number is in the reply): the unit of work's flush of
     one object costs several times this one statement."""
-    if session.new:  # rows it may refer to: written first, as a query's autoflush would
-        session.flush()
-    values = {name: value for name, value in row.__dict__.items() if name in _columns(type(row))}
-    if values.get("id", 0) is None:
-        del values["id"]
-    table = type(row).__table__  # type: ignore[attr-defined]
-    result = session.connection().execute(_insert(table, tuple(values)), values)
-    if "id" not in values:
-        row.__dict__["id"] = result.scalar_one()
-    make_transient_to_detached(row)
-    session.add(row)
+    insert_rows(session, [row])
     return row
+
+
+def insert_rows(session: Session, rows: Sequence[SQLModel]) -> None:
+    """The same for new rows of one table whose ids the database assigns, in one statement. Rows the
+    session holds pending are taken out of its unit of work first, so that its flush does not insert them
+    a second time."""
+    if not rows:
+        return
+    for row in rows:
+        if row in session.new:
+            session.expunge(row)
+    if session.new:  # rows they may refer to: written first, as a query's autoflush would
+        session.flush()
+    model = type(rows[0])
+    names = tuple(name for name in rows[0].__dict__ if name in _columns(model) and name != "id")
+    values = [{name: row.__dict__[name] for name in names} for row in rows]
+    table = model.__table__  # type: ignore[attr-defined]
+    ids = session.connection().execute(_insert(table, names), values).scalars().all()
+    for row, row_id in zip(rows, ids, strict=True):
+        row.__dict__["id"] = row_id
+        make_transient_to_detached(row)
+        session.add(row)
 
 
 @cache
@@ -190,7 +202,7 @@ def _columns(model: type[SQLModel]) -> frozenset[str]:
 def _insert(table: Any, names: tuple[str, ...]) -> Any:
     # Built once per table and set of columns: building it costs several times what running it does.
     statement = insert(table).values({name: bindparam(name) for name in names})
-    return statement if "id" in names else statement.returning(table.c.id)
+    return statement.returning(table.c.id, sort_by_parameter_order=True)
 
 
 @cache

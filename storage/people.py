@@ -8,7 +8,7 @@ from functools import cache
 from sqlalchemy import Executable, bindparam
 from sqlmodel import Session, col, select
 
-from storage.db import conflict_insert, dialect_of
+from storage.db import conflict_insert, dialect_of, get_row
 from storage.models import Building, Chat, ChatMember, Role, User
 from storage.race import get_or_create, get_or_insert
 
@@ -29,7 +29,7 @@ def upsert_user(
 
 
 def get_user(*, session: Session, user_id: int) -> User | None:
-    return session.get(User, user_id)
+    return get_row(session, User, user_id)
 
 
 def set_role(*, session: Session, user: User, role: Role) -> None:
@@ -75,7 +75,7 @@ def get_or_create_building(*, session: Session, name: str, now: datetime) -> Bui
 
 
 def get_building(*, session: Session, building_id: int | None) -> Building | None:
-    return session.get(Building, building_id) if building_id is not None else None
+    return get_row(session, Building, building_id) if building_id is not None else None
 
 
 def list_buildings(*, session: Session) -> list[Building]:

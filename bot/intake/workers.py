@@ -34,7 +34,7 @@ from handlers.actions import AnswerButton, dump_action
 from handlers.core import Core
 from handlers.events import ButtonPress, Event, IncomingMessage
 from handlers.owners.roll import wants_content
-from storage.db import session_scope
+from storage.db import insert_rows, session_scope
 from storage.inbox import claim, finish, release
 from storage.models import InboxUpdate, OutboxMessage
 from storage.outbox import chats_waiting, enqueue, queued_in
@@ -279,7 +279,7 @@ class Workers:
         turn in the outbox, behind what is already there.
         """
         if slots is None or not rows:
-            session.flush()  # written before the next update's queries would write them anyway
+            insert_rows(session, [row for row in rows if row.id is None])
             return []
         roomy = {row.chat_id for row in rows if slots.room(row.chat_id) > 0}
         # Rows a query's autoflush wrote already are the update's own too; the rest are not written yet,
@@ -289,7 +289,7 @@ class Workers:
         claimed = [row for row in rows if row.chat_id in free]
         for row in claimed:
             row.claimed_until = until
-        session.flush()  # ids, in the order queued
+        insert_rows(session, [row for row in rows if row.id is None])  # ids, in the order queued
         return claimed
 
     async def _fetch(self, event: Event | None) -> Event | None:
