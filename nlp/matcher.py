@@ -132,14 +132,18 @@ class TermIndex:
         )
         # Terms found only as written play no part in the typo search.
         self.exact_prefixes = frozenset(term[:2] for term in terms - exact_only if len(term) > 1)
-        by_prefix: dict[str, list[str]] = {}
-        for term in sorted((t for t in terms if len(t) > 1), key=len, reverse=True):
-            by_prefix.setdefault(term[:2], []).append(term)
-        # Compiled for find_exact: (term, length, must stand alone) per prefix, longest first. Keyed by the
-        # prefix's two characters as a tuple: ``itertools.pairwise`` gives those faster than adding strings
-        # gives two-character strings.
-        self._exact_by_pair: dict[tuple[str, str], tuple[tuple[str, int, bool], ...]] = {
-            (prefix[0], prefix[1]): tuple((term, len(term), term in self.bounded) for term in group)
+        by_prefix: dict[str, dict[int, dict[str, str]]] = {}
+        for term in (t for t in terms if len(t) > 1):
+            by_prefix.setdefault(term[:2], {}).setdefault(len(term), {})[term] = term
+        # Compiled for find_exact: per prefix, (length, the two-character term, the longer terms of that
+        # length) longest first. One lookup per length rather than a test per term: a common prefix
+        # (好几, 厨房) starts dozens of terms. Keyed by the prefix's two characters as a tuple:
+        # ``itertools.pairwise`` gives those faster than adding strings gives two-character strings.
+        self._exact_by_pair: dict[tuple[str, str], tuple[tuple[int, str, dict[str, str]], ...]] = {
+            (prefix[0], prefix[1]): tuple(
+                (size, *group[size], {}) if size == 2 else (size, "", group[size])
+                for size in sorted(group, reverse=True)
+            )
             for prefix, group in by_prefix.items()
         }
         # One-character terms are found by a C-level scan instead of a test at every position.
@@ -219,16 +223,16 @@ class TermIndex:
         # Every character pair of the text is looked up at C speed; only pairs that start a term cost a
         # Python step.
         starting = list(map(self._exact_by_pair.get, pairwise(text) if pairs is None else pairs))
+        bounded_terms = self.bounded
         # Only the positions whose pair starts a term (a quarter of them) are visited.
         for i in compress(count(), starting):
-            for term, size, bounded in starting[i]:  # type: ignore[union-attr]
+            for size, pair_term, longer in starting[i]:  # type: ignore[union-attr]
+                end = i + size
                 # The pair matched, so a two-character term is there.
-                if size == 2 or text.startswith(term, i):
-                    end = i + size
-                    if not bounded or _stands_alone(text, i, end):
-                        hits.append(_new_hit(Hit, (term, i, end, EXACT, 1.0, term)))
+                term = pair_term or longer.get(text[i:end])
+                if term is not None and (term not in bounded_terms or _stands_alone(text, i, end)):
+                    hits.append(_new_hit(Hit, (term, i, end, EXACT, 1.0, term)))
         if self._singles_pattern is not None:
-            bounded_terms = self.bounded
             singles = [
                 _new_hit(Hit, (char, i, i + 1, EXACT, 1.0, char))
                 for match in self._singles_pattern.finditer(text)
