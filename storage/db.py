@@ -6,7 +6,7 @@ import contextlib
 import os
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -140,10 +140,14 @@ def get_row(session: Session, model: type[M], key: Any) -> M | None:
         return loaded  # type: ignore[return-value]
     names, statement = _select_by_key(model)
     found = session.connection().execute(statement, dict(zip(names, identity, strict=True))).first()
-    if found is None:
-        return None
+    return None if found is None else loaded_row(session, model, found._mapping)
+
+
+def loaded_row(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
+    """The row whose every column the database just gave (a SELECT, a RETURNING), in the session as if the
+    ORM had loaded it."""
     row = instrumentation.manager_of_class(model).new_instance()
-    row.__dict__.update(found._mapping)
+    row.__dict__.update(values)
     make_transient_to_detached(row)
     session.add(row)
     return row

@@ -8,10 +8,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Executable, bindparam
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel
 
-from storage.db import conflict_insert, dialect_of, get_row, new_row
+from storage.db import conflict_insert, dialect_of, get_row, loaded_row
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -48,10 +47,7 @@ def get_or_insert(*, session: Session, model: type[T], key: Any, values: dict[st
     # INSERT … RETURNING of an entity costs twice as much, and a new user or chat comes with most updates.
     inserted = session.connection().execute(statement, params).first()
     if inserted is not None:
-        row = new_row(model, **inserted._mapping)
-        make_transient_to_detached(row)
-        session.add(row)
-        return row, True
+        return loaded_row(session, model, inserted._mapping), True
     row = get_row(session, model, key)
     if row is None:  # the conflict was not the race we expected
         raise LookupError(f"{model.__name__} {key!r}: neither inserted nor found")

@@ -228,7 +228,7 @@ class Workers:
     def _handle_all(self, jobs: list[_Job], slots: Slots | None, until: datetime) -> list[Handled | Failure]:
         if len(jobs) > 1:
             try:
-                return list(self._handle_together(jobs, slots, until))
+                return self._handle_together(jobs, slots, until)
             except Exception:  # one of them raised: each again on its own, so only that one fails
                 log.debug("a batch of %d updates failed; handling them one by one", len(jobs))
         results: list[Handled | Failure] = []
@@ -278,17 +278,16 @@ class Workers:
         it (what an update before it in the same transaction queued included); otherwise they wait their
         turn in the outbox, behind what is already there.
         """
-        if slots is None or not rows:
-            insert_rows(session, [row for row in rows if row.id is None])
-            return []
-        roomy = {row.chat_id for row in rows if slots.room(row.chat_id) > 0}
-        # Rows a query's autoflush wrote already are the update's own too; the rest are not written yet,
-        # so they are claimed before they are: one INSERT each, and no UPDATE of the claim after it.
-        ours = {row.id for row in rows if row.id is not None}
-        free = roomy - chats_waiting(session=session, chats=roomy, ignore=self.sender.unmarked() | ours)
-        claimed = [row for row in rows if row.chat_id in free]
-        for row in claimed:
-            row.claimed_until = until
+        claimed: list[OutboxMessage] = []
+        if slots is not None and rows:
+            roomy = {row.chat_id for row in rows if slots.room(row.chat_id) > 0}
+            # Rows a query's autoflush wrote already are the update's own too; the rest are not written
+            # yet, so they are claimed before they are: one INSERT each, and no UPDATE of the claim after.
+            ours = {row.id for row in rows if row.id is not None}
+            free = roomy - chats_waiting(session=session, chats=roomy, ignore=self.sender.unmarked() | ours)
+            claimed = [row for row in rows if row.chat_id in free]
+            for row in claimed:
+                row.claimed_until = until
         insert_rows(session, [row for row in rows if row.id is None])  # ids, in the order queued
         return claimed
 
