@@ -500,11 +500,10 @@ def _fuzzy_syllable(syllable: str) -> tuple[str, str]:
 
 
 def _close(a: tuple[str, str], b: tuple[str, str]) -> bool:
-    """Same syllable after folding, or the same final with a blurred initial, or the same initial and a
-    final one letter away."""
+    """Same syllable after folding the initials typists blur (zh/z, n/l, f/h…), or the same initial and a
+    final one letter away (-ng/-n folded already). A shared final alone is no likeness: 个 ge and 烟 yan
+    would read 屋里有个 as 屋里有烟, 撞 zhuang and 关 guan 撞到人了 as 关到人了."""
     if a == b:
-        return True
-    if a[1] == b[1]:
         return True
     return a[0] == b[0] and Levenshtein.distance(a[1], b[1]) <= 1
 

@@ -545,3 +545,29 @@ def test_grammar_rules_and_cues_from_the_tuning_misses(
     if reason is not None:
         assert result.urgent_reason is not None
         assert reason in result.urgent_reason.split("、"), result.explain()
+
+
+# A typo may swap a character only for one that sounds alike: the same syllable once the initials typists
+# blur (zh/z, n/l, f/h…) are folded. A shared final alone is no likeness (个 ge/烟 yan, 撞 zhuang/关 guan):
+# 屋里有个 read as 屋里有烟 put 起火冒烟 on every "里面有个老人" and a cockroach.
+NO_SOUND_ALIKE = [
+    ("屋里有个蟑螂", None),
+    ("家里有个老鼠跑来跑去", None),
+    ("电梯卡住了，里面有个小孩一直在哭，门扒不开", "有人被困"),
+    ("電梯困咗人，入面有個BB", "有人被困"),
+    ("小区门口有辆车撞到人了，人躺在地上起不来", "有人受伤"),
+    ("楼上暖气片爆了，热水浇了一地，往楼下渗", "水管爆裂"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), NO_SOUND_ALIKE, ids=[case[0][:12] for case in NO_SOUND_ALIKE])
+def test_a_shared_final_is_no_typo(classifier: Classifier, text: str, reason: str | None) -> None:
+    result = classifier.classify(text)
+    assert result.urgent_reason == reason, result.explain()
+    assert result.urgent == (reason is not None), result.explain()
+
+
+def test_a_man_prying_at_a_door_is_an_intruder(classifier: Classifier) -> None:
+    # Found by the hazard's own words now, not by a typo of 那个男的.
+    result = classifier.classify("有个男的在撬隔壁的门，现在还在！！我不敢出去")
+    assert (result.category, result.urgent_reason) == ("security", "有人闯入"), result.explain()
