@@ -132,10 +132,13 @@ class Classifier:
                     for start in range(max(0, hit.start - 8), hit.start + 1)
                 )
             ]
+        # The hazard an urgency keyword speaks of, for a lowering of only some hazards (抽烟: not the fire).
+        hazard_of = self._grammar.keyword_hazard.get if self._grammar is not None else {}.get
         if danger is not None and urgency_hits:
             kept = []
             for hit in urgency_hits:
-                if danger.lowered(hit.start):
+                uses = self._urgency_uses[hit.term]
+                if danger.lowered(hit.start, hazard_of(uses[0].label) if uses else None):
                     lowered_words.extend(
                         use.label for use in self._index.uses[hit.term] if use.slot == self._urgency_slot
                     )
@@ -154,7 +157,7 @@ class Classifier:
         ):
             if slot == self._urgency_slot and weight > 0 and danger is not None:
                 phrase_at = norm.find(surface.split("+", 1)[0]) if "+" in surface else -1
-                if phrase_at >= 0 and danger.lowered(phrase_at):
+                if phrase_at >= 0 and danger.lowered(phrase_at, hazard_of(label)):
                     lowered_words.append(label)
                     continue
             elif (

@@ -137,7 +137,8 @@ class Lowering:
     (上个月 … 今天又漏了: the past is told, but the danger is back). With ``learned_overrules``, the learned
     urgency model may still find the report urgent: a cue that as often belongs to the danger itself (没人应,
     打不开) as it denies one. With ``denies``, the danger words it lowers say what the message is not about
-    (没有闻到煤气味，就是水压低): they count for no category either.
+    (没有闻到煤气味，就是水压低): they count for no category either. With ``hazards``, only those hazards are
+    lowered (someone smoking is no fire, but smoking beside a gas bottle stays urgent).
     """
 
     id: str
@@ -149,6 +150,7 @@ class Lowering:
     not_with: tuple[Keyword, ...] = ()
     learned_overrules: bool = False
     denies: bool = False
+    hazards: tuple[str, ...] = ()
 
 
 LOWERING_SCOPES = ("before", "clause", "sentence", "message")
@@ -517,7 +519,17 @@ class _Reader:
             item = self.table(item, where)
             self.known_keys(
                 item,
-                ("terms", "scope", "reach", "with", "unless", "not_with", "learned_overrules", "denies"),
+                (
+                    "terms",
+                    "scope",
+                    "reach",
+                    "with",
+                    "unless",
+                    "not_with",
+                    "learned_overrules",
+                    "denies",
+                    "hazards",
+                ),
                 where,
             )
             scope = item.get("scope")
@@ -545,6 +557,13 @@ class _Reader:
                         item.get("learned_overrules", False), f"{where} learned_overrules"
                     ),
                     denies=self.boolean(item.get("denies", False), f"{where} denies"),
+                    hazards=self.id_list(
+                        item.get("hazards", []),
+                        f"{where} hazards",
+                        known["hazard"],
+                        "hazard",
+                        allow_empty=True,
+                    ),
                 )
             )
         return UrgencyGrammar(

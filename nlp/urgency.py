@@ -30,7 +30,7 @@ CUE_KINDS = frozenset({"lower", "with", "unless", "not_with"})
 class Danger:
     """What the urgency grammar found in one message: (hazard index, words) matches and the lowering cues."""
 
-    __slots__ = ("_all", "_denied", "_mask", "complete", "cues", "kinds", "matches")
+    __slots__ = ("_all", "_denied", "_hazard_masks", "_mask", "complete", "cues", "kinds", "matches")
 
     def __init__(self, size: int) -> None:
         self.matches: list[tuple[int, str]] = []
@@ -43,9 +43,23 @@ class Danger:
         self._mask = bytearray(size + 1)
         # Where a lowering that ``denies`` reaches (没有 of 没有闻到煤气味), or None.
         self._denied: bytearray | None = None
+        # Where a lowering of only some hazards reaches, by hazard (抽烟 lowers the fire, not the gas).
+        self._hazard_masks: dict[int, bytearray] = {}
 
-    def lower(self, start: int, end: int, kind: str, label: str, *, denies: bool = False) -> None:
-        self._mask[start:end] = b"\x01" * (end - start)
+    def lower(
+        self,
+        start: int,
+        end: int,
+        kind: str,
+        label: str,
+        *,
+        denies: bool = False,
+        hazards: Iterable[int] = (),
+    ) -> None:
+        size = len(self._mask)
+        masks = [self._hazard_masks.setdefault(h, bytearray(size)) for h in hazards] or [self._mask]
+        for mask in masks:
+            mask[start:end] = b"\x01" * (end - start)
         if denies:
             if self._denied is None:
                 self._denied = bytearray(len(self._mask))
@@ -59,8 +73,12 @@ class Danger:
         self.kinds.add(kind)
         self.cues.append(f"{kind}: {label}")
 
-    def lowered(self, position: int) -> bool:
-        return self._all or bool(self._mask[position])
+    def lowered(self, position: int, hazard: int | None = None) -> bool:
+        """Whether a lowering reaches ``position``: one of every hazard, or one of ``hazard``'s."""
+        if self._all or self._mask[position]:
+            return True
+        mask = self._hazard_masks.get(hazard) if hazard is not None else None
+        return mask is not None and bool(mask[position])
 
     @property
     def denies(self) -> bool:
@@ -84,6 +102,8 @@ class Grammar:
         self.overruled = frozenset(lowering.id for lowering in grammar.lowering if lowering.learned_overrules)
         hazard_at = {h.id: i for i, h in enumerate(grammar.hazards)}
         self.rule_hazards = tuple(hazard_at[r.hazard] for r in grammar.rules)
+        # Per lowering, the hazards it alone lowers (none: every one).
+        self._lowers = tuple(tuple(hazard_at[h] for h in lowering.hazards) for lowering in grammar.lowering)
         # The rules (not urgent alone) of each hazard, by position: a message names a hazard or two, and
         # only their rules need a look.
         self._hazard_rules: dict[int, tuple[int, ...]] = {}
@@ -235,7 +255,7 @@ class Grammar:
         for (role, key), hits in by_role.items():
             if role == "signal":
                 for hit in hits:
-                    if not danger.lowered(hit.start):
+                    if not danger.lowered(hit.start, key):  # type: ignore[arg-type]
                         danger.matches.append((key, hit.found))  # type: ignore[arg-type]
                         seen.add(key)  # type: ignore[arg-type]
                         break
@@ -246,7 +266,7 @@ class Grammar:
             exposure = self.rules[r].exposure
             exposure_hits = [hit for eid in exposure for hit in by_role.get(("exposure", eid), ())]
             for hit in hits:
-                if danger.lowered(hit.start):
+                if danger.lowered(hit.start, h):
                     continue
                 if exposure:
                     near = [e for e in exposure_hits if _gap(hit, e) <= self.exposure_window]
@@ -261,7 +281,7 @@ class Grammar:
             if h in seen:
                 continue
             words = self._rule_match(
-                norm, rule.states, rule.exposure, by_role.get(("hazard", h), ()), by_role, danger
+                norm, h, rule.states, rule.exposure, by_role.get(("hazard", h), ()), by_role, danger
             )
             if words is not None:
                 danger.matches.append((h, words))
@@ -271,6 +291,7 @@ class Grammar:
     def _rule_match(
         self,
         norm: str,
+        hazard_index: int,
         states: tuple[str, ...],
         exposure: tuple[str, ...],
         hazards: Iterable[Hit],
@@ -288,14 +309,14 @@ class Grammar:
         if exposure and not exposure_hits:
             return None
         for hazard in hazards:
-            if danger.lowered(hazard.start):
+            if danger.lowered(hazard.start, hazard_index):
                 continue
             low = bisect_left(starts, hazard.start - reach)
             high = bisect_right(starts, hazard.end + self.window)
             for state in state_hits[low:high]:
                 if state.start < hazard.end and hazard.start < state.end:
                     continue
-                if danger.lowered(state.start) or _gap(hazard, state) > self.window:
+                if danger.lowered(state.start, hazard_index) or _gap(hazard, state) > self.window:
                     continue
                 # In one clause either way round; into the next clause only hazard first (花盆，有一盆往外滑).
                 if state.start < hazard.start:
@@ -345,7 +366,7 @@ class Grammar:
                     while stop < limit and (stop == len(norm) or norm[stop] not in CLAUSE_ENDS):
                         stop += 1
                 elif lowering.scope == "message":
-                    start, stop = 0, len(norm)
+                    start, stop = 0, len(norm) + 1
                 else:
                     ends = SENTENCE_ENDS if lowering.scope == "sentence" else CLAUSE_ENDS
                     start, stop = _unit(norm, cue.start, ends)
@@ -363,10 +384,10 @@ class Grammar:
                 label = cue.found
                 if lowering.with_terms:
                     label = f"{next(p.found for p in partners if start <= p.start < stop)}…{label}"
-                if lowering.scope == "message":
+                if lowering.scope == "message" and not self._lowers[i]:
                     danger.lower_all(lowering.id, label)
                     return
-                danger.lower(start, stop, lowering.id, label, denies=lowering.denies)
+                danger.lower(start, stop, lowering.id, label, denies=lowering.denies, hazards=self._lowers[i])
 
 
 def _cues_only(roles: tuple[tuple[str, object], ...]) -> tuple[tuple[str, object], ...]:

@@ -204,7 +204,7 @@ def test_a_cue_that_tells_the_danger_may_be_overruled(
 ) -> None:
     before, after = grammar_only.classify(text), classifier.classify(text)
     assert not before.urgent and before.urgent_lowered, before.explain()
-    overrulable = {"negation", "negation_short", "ordinary_smoke"}
+    overrulable = {"negation", "negation_short", "ordinary_smoke", "ordinary_smoke_nearby"}
     assert {cue.split(":")[0] for cue in before.urgent_lowered if ":" in cue} <= overrulable
     assert after.urgent and after.urgent_learned, after.explain()
 

@@ -506,6 +506,11 @@ def test_term_families_unless_not_with_and_the_lean(tmp_path: Path) -> None:
         ('categories = ["safety"]', 'categories = "safety"', "categories: must be a list of category ids"),
         ("reach = 6", "reach = 0", "[urgency.grammar.lowering.long_ago] reach"),
         ('not_with = ["又"]', 'not_with = "又"', "[urgency.grammar.lowering.long_ago] not_with"),
+        (
+            'not_with = ["又"]',
+            'not_with = ["又"]\nhazards = ["fall"]',
+            "[urgency.grammar.lowering.long_ago] hazards: unknown hazard 'fall'",
+        ),
     ],
 )
 def test_broken_new_grammar_entries_are_reported(old: str, new: str, message: str) -> None:
@@ -571,3 +576,29 @@ def test_a_man_prying_at_a_door_is_an_intruder(classifier: Classifier) -> None:
     # Found by the hazard's own words now, not by a typo of 那个男的.
     result = classifier.classify("有个男的在撬隔壁的门，现在还在！！我不敢出去")
     assert (result.category, result.urgent_reason) == ("security", "有人闯入"), result.explain()
+
+
+# Someone smoking or a grill is a complaint, not a fire: the cue lowers the fire hazard only, and not when
+# something burns; smoking beside gas or flammables stays urgent.
+SMOKING = [
+    ("电梯里有人抽烟，烟味很大", None),
+    ("楼下有人吸烟，烟很大，都飘到我家了", None),
+    ("有人在楼下烧烤，烟很大", None),
+    ("楼道里有人抽烟，烟头扔在纸箱上，纸箱烧起来了", "起火冒烟"),
+    ("有人在煤气灶旁边抽烟，煤气味很大", "燃气泄漏"),
+    ("装修的把好几桶稀料堆在楼梯口，门还关不上，旁边有人抽烟", "易燃物堆放"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), SMOKING, ids=[case[0][:12] for case in SMOKING])
+def test_smoke_from_a_cigarette_is_no_fire(classifier: Classifier, text: str, reason: str | None) -> None:
+    result = classifier.classify(text)
+    assert result.urgent_reason == reason, result.explain()
+    assert result.urgent == (reason is not None), result.explain()
+
+
+def test_a_cue_of_one_hazard_leaves_the_learned_model_its_word(classifier: Classifier) -> None:
+    # Liquefied gas bottles on a fire escape with someone smoking: the model finds it urgent, and the
+    # smoking cue (fire only) does not silence it.
+    result = classifier.classify("饭店在消防楼梯堆了一排液化罐，还有人在旁边抽烟")
+    assert result.urgent, result.explain()
