@@ -602,3 +602,29 @@ def test_a_cue_of_one_hazard_leaves_the_learned_model_its_word(classifier: Class
     # smoking cue (fire only) does not silence it.
     result = classifier.classify("饭店在消防楼梯堆了一排液化罐，还有人在旁边抽烟")
     assert result.urgent, result.explain()
+
+
+def test_a_cue_lowers_only_the_hazards_it_names(tmp_path: Path) -> None:
+    extra = """
+[urgency.grammar.hazards.gas]
+reason = "燃气泄漏"
+terms = ["煤气"]
+
+[urgency.grammar.states.leaking]
+terms = ["漏了"]
+
+[[urgency.grammar.rules]]
+hazard = "gas"
+states = ["leaking"]
+
+[urgency.grammar.lowering.drill]
+terms = ["演练"]
+scope = "message"
+hazards = ["falling"]
+"""
+    path = tmp_path / "features.toml"
+    path.write_text(FEATURES + extra, encoding="utf-8")
+    classifier = load_classifier(path)
+    assert not classifier.classify("演练：花盆快掉下来了").urgent
+    drill_and_gas = classifier.classify("演练：花盆快掉下来了。煤气漏了")
+    assert drill_and_gas.urgent_reason == "燃气泄漏", drill_and_gas.explain()
