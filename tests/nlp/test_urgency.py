@@ -565,13 +565,6 @@ NO_SOUND_ALIKE = [
 ]
 
 
-@pytest.mark.parametrize(("text", "reason"), NO_SOUND_ALIKE, ids=[case[0][:12] for case in NO_SOUND_ALIKE])
-def test_a_shared_final_is_no_typo(classifier: Classifier, text: str, reason: str | None) -> None:
-    result = classifier.classify(text)
-    assert result.urgent_reason == reason, result.explain()
-    assert result.urgent == (reason is not None), result.explain()
-
-
 def test_a_man_prying_at_a_door_is_an_intruder(classifier: Classifier) -> None:
     # Found by the hazard's own words now, not by a typo of 那个男的.
     result = classifier.classify("有个男的在撬隔壁的门，现在还在！！我不敢出去")
@@ -590,8 +583,11 @@ SMOKING = [
 ]
 
 
-@pytest.mark.parametrize(("text", "reason"), SMOKING, ids=[case[0][:12] for case in SMOKING])
-def test_smoke_from_a_cigarette_is_no_fire(classifier: Classifier, text: str, reason: str | None) -> None:
+@pytest.mark.parametrize(
+    ("text", "reason"), NO_SOUND_ALIKE + SMOKING, ids=[case[0][:12] for case in NO_SOUND_ALIKE + SMOKING]
+)
+def test_urgent_exactly_for_the_danger_told(classifier: Classifier, text: str, reason: str | None) -> None:
+    """No meaning-changing typo and no cigarette's smoke makes a danger; a real one keeps its reason."""
     result = classifier.classify(text)
     assert result.urgent_reason == reason, result.explain()
     assert result.urgent == (reason is not None), result.explain()
