@@ -328,6 +328,8 @@ def test_check_names_a_broken_grammar_entry(tmp_path: Path, capsys: pytest.Captu
 # Forms written for issue 9 (urgency on text not tuned on): other registers, dialect and typos, states said
 # in other words, one or two clauses after the hazard. (text, a reason the staff must see)
 MORE_URGENT: list[tuple[str, str]] = [
+    ("小孩误喝了消毒水 在吐", "有人受伤"),
+    ("孩子不小心喝了洁厕灵", "有人受伤"),
     # Forms from urgency_tune3-6: carbon monoxide told by its symptoms, fire set on purpose, fire climbing,
     # sparks on a charger, an outdoor unit hanging by a screw.
     ("热水器一开就头晕，孩子也说想吐", "有毒气味"),
@@ -374,6 +376,7 @@ def test_more_forms_of_a_live_danger_are_urgent(classifier: Classifier, text: st
 
 
 MORE_NOT_URGENT = [
+    "提醒大家消毒水放高处，防止小孩误喝",
     "之前井盖丢了，现在已经补上了",  # over
     "前几天孩子在电梯里被困了十分钟，后来自己好了",  # a story told once it has ended
     "上个月电梯困过一次人，这个月维保了吗",  # 过: what has happened before
