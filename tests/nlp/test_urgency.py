@@ -376,6 +376,9 @@ def test_more_forms_of_a_live_danger_are_urgent(classifier: Classifier, text: st
 
 
 MORE_NOT_URGENT = [
+    "昨天楼下着火的那家赔偿谈好了吗",  # asking about an event that is over
+    "能不能在楼下装个防高空抛物的摄像头",  # prevention
+    "物业能不能把楼顶的太阳能清理一下，看着要掉的样子好多年了",  # years like this: not live
     "提醒大家消毒水放高处，防止小孩误喝",
     "之前井盖丢了，现在已经补上了",  # over
     "前几天孩子在电梯里被困了十分钟，后来自己好了",  # a story told once it has ended
