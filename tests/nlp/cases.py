@@ -137,6 +137,8 @@ CASES: list[Case] = [
     ("前台的小姑娘不理人，问她事情一直玩手机", "property", (), False),
     ("物业人员骂人，我就问了一句物业费怎么算", "property", (), False),
     ("保安天天在门岗那里抽烟聊天，外卖随便进", "property", ("security",), False),
+    ("保洁打扫楼道就是拿拖把随便抹两下", "property", (), False),  # how staff work, not the dirt
+    ("隔壁家狗咬了我家猫，要他们出医药费他们不给", "dispute", (), False),  # money from a household
     # dialect and colloquial speech
     ("楼上日日好嘈，成晚瞓唔着", "noise", (), False),
     ("单车喺楼下畀人偷咗，锁都剪断埋", "security", (), False),
