@@ -35,10 +35,15 @@ _JOINERS = (
     "仲有",
     "另外嘅",
 )
+# Words that join a second matter only after a break, as inside a clause they mean something else (说对了,
+# 麻烦再说一下). 还有 only as a word of its own (还有，…): "，还有股焦味" goes on about the same problem.
+_JOINERS_AFTER_A_BREAK = ("对了", "再说一下", "再说个事", "顺带说一下", "顺带", "还有(?=[，,：:])")
 _SPLIT = re.compile(
-    "[，,。；;！!？?\\s]*(?:"
+    "(?:[，,。；;！!？?\\s]*(?:"
     + "|".join(sorted(map(re.escape, _JOINERS), key=len, reverse=True))
-    + ")[，,：:、\\s]*"
+    + ")|[，,。；;！!？?\\s]+(?:"
+    + "|".join(_JOINERS_AFTER_A_BREAK)
+    + "))[，,：:、\\s]*"
 )
 
 
