@@ -328,6 +328,7 @@ def test_check_names_a_broken_grammar_entry(tmp_path: Path, capsys: pytest.Captu
 # Forms written for issue 9 (urgency on text not tuned on): other registers, dialect and typos, states said
 # in other words, one or two clauses after the hazard. (text, a reason the staff must see)
 MORE_URGENT: list[tuple[str, str]] = [
+    ("老人在楼梯上摔了，擦破了点皮，但是起不来了", "有人受伤"),  # worse than a scrape
     ("我被关在地下室了出不去", "有人被困"),
     ("我们被反锁在天台上了", "有人被困"),
     ("小孩误喝了消毒水 在吐", "有人受伤"),
@@ -378,6 +379,7 @@ def test_more_forms_of_a_live_danger_are_urgent(classifier: Classifier, text: st
 
 
 MORE_NOT_URGENT = [
+    "孩子在小区滑梯上摔了一下，膝盖擦破了点皮",  # a scrape
     "走廊里的消防门被人用东西卡住了",  # the 人 of 被人 did it: nobody is stuck
     "我的车位又被人占了，打电话也不接",
     "昨天楼下着火的那家赔偿谈好了吗",  # asking about an event that is over
