@@ -165,7 +165,9 @@ class Grammar:
     @staticmethod
     def _keyword_hazards(grammar: UrgencyGrammar, vocabulary: Vocabulary) -> dict[str, int]:
         """Which hazard each urgency keyword and phrase speaks of, for the reason shown to staff: a hazard
-        term with one of its rules' states in it (电梯+困), else a signal, a hazard term or a state in it."""
+        term with one of its rules' states in it (电梯+困), else a signal, a hazard term or a state in it. A
+        state alone names a hazard only when it is the state of no other: 淹了 is as much a flooded home as
+        a flooded switchboard, and says neither."""
         states = {group.id: [t.text for t in group.terms] for group in grammar.states}
         hazard_states: list[list[str]] = [[] for _ in grammar.hazards]
         at = {hazard.id: i for i, hazard in enumerate(grammar.hazards)}
@@ -187,14 +189,19 @@ class Grammar:
             lambda i, text: any(len(t.text) > 1 and t.text in text for t in grammar.hazards[i].terms),
             lambda i, text: any(len(state) > 1 and state in text for state in hazard_states[i]),
         )
+        *named_by_words, named_by_state = tests
         for label, text in entries:
             if label in mapping:
                 continue
-            for test in tests:
+            for test in named_by_words:
                 found = next((i for i in range(len(grammar.hazards)) if test(i, text)), None)
                 if found is not None:
                     mapping[label] = found
                     break
+            else:
+                found_by_state = [i for i in range(len(grammar.hazards)) if named_by_state(i, text)]
+                if len(found_by_state) == 1:
+                    mapping[label] = found_by_state[0]
         return mapping
 
     def evaluate(

@@ -172,6 +172,14 @@ def test_keywords_alone_still_give_a_reason(classifier: Classifier) -> None:
     assert result.urgent_reason is not None
 
 
+def test_a_state_several_hazards_share_names_none_of_them(classifier: Classifier) -> None:
+    # 淹了 is the state of a flooded home, a flooded lift shaft and a flooded switchboard alike.
+    assert classifier._grammar is not None
+    assert "淹了" not in classifier._grammar.keyword_hazard
+    result = classifier.classify("地下室全淹了，水还在涨")
+    assert result.urgent and result.urgent_reason == "紧急情况", result.explain()
+
+
 def test_a_pinyin_typo_of_a_hazard_matches_by_sound(classifier: Classifier) -> None:
     for text in ("天然汽漏了", "煤汽漏了"):
         result = classifier.classify(text)
