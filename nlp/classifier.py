@@ -73,6 +73,8 @@ class Classifier:
             term: tuple(u for u in uses if u.slot == self._urgency_slot)
             for term, uses in self._index.uses.items()
         }
+        # The hazard an urgency keyword speaks of, for a lowering of only some hazards (抽烟: not the fire).
+        self._keyword_hazard = self._grammar.keyword_hazard if self._grammar is not None else {}
         self._urgency_negative = frozenset(k.text for k in taxonomy.urgency.vocabulary.negative)
         # An urgent report filed under none of its hazards' categories leans to the first of them (or to the
         # grammar's category) by ``category_weight``: a man collapsed in the car park is not about parking.
@@ -132,13 +134,12 @@ class Classifier:
                     for start in range(max(0, hit.start - 8), hit.start + 1)
                 )
             ]
-        # The hazard an urgency keyword speaks of, for a lowering of only some hazards (抽烟: not the fire).
-        hazard_of = self._grammar.keyword_hazard.get if self._grammar is not None else {}.get
+        hazard_of = self._keyword_hazard.get
         if danger is not None and urgency_hits:
             kept = []
             for hit in urgency_hits:
-                uses = self._urgency_uses[hit.term]
-                if danger.lowered(hit.start, hazard_of(uses[0].label) if uses else None):
+                # Every urgency hit has a use in the urgency slot: its label names the hazard.
+                if danger.lowered(hit.start, hazard_of(self._urgency_uses[hit.term][0].label)):
                     lowered_words.extend(
                         use.label for use in self._index.uses[hit.term] if use.slot == self._urgency_slot
                     )

@@ -62,7 +62,7 @@ class Danger:
             mask[start:end] = b"\x01" * (end - start)
         if denies:
             if self._denied is None:
-                self._denied = bytearray(len(self._mask))
+                self._denied = bytearray(size)
             self._denied[start:end] = b"\x01" * (end - start)
         self.kinds.add(kind)
         if len(self.cues) < 8:
